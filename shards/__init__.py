@@ -1,0 +1,1 @@
+"""The shard format shared by render/ and train/: see shards/README.md."""
