@@ -1,0 +1,156 @@
+"""A shader bank: a set of named fragment shaders, each turned into a complete GLSL source.
+
+The project's own dialect (`shaders/*/*.glsl`): a header of `// key: value` lines (name, family,
+licence) and a body defining `vec3 shade(vec2 p)`, compiled after `shaders/prelude.glsl`. Other
+dialects (Shadertoy, twigl) are wrapped by `render.dialects` so that every shader reads the same
+engine uniforms: uTime, uRes, uP0..uP3 (random parameters) and uTile (its tile in the atlas).
+
+A shader the renderer cannot serve (textures, buffers, sound, ...) is still listed, with the reason
+in `unsupported`, so it is reported and counted rather than silently dropped.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+GLSL_VERSION = "#version 330 core\n"
+PRELUDE_NAME = "prelude.glsl"
+HEADER_RE = re.compile(r"^\s*//\s*([A-Za-z_]+)\s*:\s*(.*?)\s*$")
+NAME_RE = re.compile(r"^[A-Za-z0-9_.\-]+$")
+
+
+class BankError(Exception):
+    """A bank cannot be read: missing path, malformed header, duplicate names, ..."""
+
+
+@dataclass(frozen=True)
+class Shader:
+    name: str
+    family: str
+    licence: str
+    dialect: str          # "shaderkd", "shadertoy", "twigl-classic", "twigl-geek", ...
+    origin: str           # file path (and line or id) it came from
+    code: str             # the source as written
+    fragment: str = ""    # the complete fragment shader as compiled ("" when unsupported)
+    unsupported: str = ""  # why the renderer cannot serve it ("" when it can)
+    meta: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def usable(self) -> bool:
+        return not self.unsupported
+
+
+@dataclass(frozen=True)
+class Bank:
+    path: str
+    shaders: tuple[Shader, ...]
+
+    @property
+    def names(self) -> list[str]:
+        return [s.name for s in self.shaders]
+
+    @property
+    def hash(self) -> str:
+        return bank_hash(self.shaders)
+
+    def by_name(self) -> dict[str, Shader]:
+        return {s.name: s for s in self.shaders}
+
+    def __len__(self) -> int:
+        return len(self.shaders)
+
+
+def bank_hash(shaders) -> str:
+    """sha256 over (name, NUL, compiled source, NUL) for every shader sorted by name (shards/README.md).
+
+    Unsupported shaders enter with their original code, so the hash still covers every source.
+    """
+    h = hashlib.sha256()
+    for s in sorted(shaders, key=lambda s: s.name):
+        h.update(s.name.encode())
+        h.update(b"\0")
+        h.update((s.fragment or s.code).encode())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def parse_header(code: str) -> dict[str, str]:
+    """The leading `// key: value` comment lines of a project shader."""
+    header = {}
+    for line in code.splitlines():
+        if not line.strip():
+            continue
+        m = HEADER_RE.match(line)
+        if not m:
+            break
+        header[m.group(1).lower()] = m.group(2)
+    return header
+
+
+def project_shader(path: Path, prelude: str) -> Shader:
+    code = path.read_text(encoding="utf-8")
+    header = parse_header(code)
+    where = str(path)
+    name = header.get("name", path.stem)
+    if not NAME_RE.match(name):
+        raise BankError(f"{where}: shader name {name!r} may only use letters, digits, '_', '-' and '.'")
+    missing = [k for k in ("family", "licence") if not header.get(k)]
+    if missing:
+        raise BankError(f"{where}: header lacks {', '.join(missing)}; start the file with lines like "
+                        f"'// family: noise' and '// licence: MIT (shaderkd project)'")
+    unsupported = ""
+    if not re.search(r"\bvec3\s+shade\s*\(", code):
+        unsupported = "no `vec3 shade(vec2 p)` function"
+    fragment = "" if unsupported else GLSL_VERSION + prelude + "\n#line 1\n" + code
+    return Shader(name=name, family=header["family"], licence=header["licence"], dialect="shaderkd",
+                  origin=where, code=code, fragment=fragment, unsupported=unsupported,
+                  meta={k: v for k, v in header.items() if k not in ("name", "family", "licence")})
+
+
+def find_prelude(directory: Path) -> str:
+    """The prelude of a project-dialect directory: its own, else the nearest parent's."""
+    for d in [directory, *directory.parents]:
+        p = d / PRELUDE_NAME
+        if p.is_file():
+            return p.read_text(encoding="utf-8")
+    raise BankError(f"{directory}: no {PRELUDE_NAME} in this directory or above it; a project bank needs "
+                    f"the shared prelude (see shaders/README.md)")
+
+
+def load_directory(directory: Path) -> list[Shader]:
+    files = sorted(p for p in directory.rglob("*.glsl") if p.name != PRELUDE_NAME)
+    if not files:
+        raise BankError(f"{directory}: no .glsl files found")
+    shaders = []
+    prelude = None
+    for path in files:
+        code = path.read_text(encoding="utf-8", errors="replace")
+        if "family" in parse_header(code) or re.search(r"\bvec3\s+shade\s*\(", code):
+            if prelude is None:
+                prelude = find_prelude(directory)
+            shaders.append(project_shader(path, prelude))
+        else:
+            from render import dialects  # external single-file shaders (Shadertoy, twigl)
+            shaders.append(dialects.from_glsl_file(path))
+    return shaders
+
+
+def load_bank(path: str | Path) -> Bank:
+    """Load a bank from a directory of .glsl files, a single .glsl, or a .json/.jsonl collection."""
+    path = Path(path)
+    if not path.exists():
+        raise BankError(f"{path}: no such bank; pass a directory of .glsl files (e.g. shaders/) or a "
+                        f".json/.jsonl file of Shadertoy/twigl shaders")
+    if path.is_dir():
+        shaders = load_directory(path)
+    else:
+        from render import dialects
+        shaders = dialects.load_file(path)
+    seen: dict[str, str] = {}
+    for s in shaders:
+        if s.name in seen:
+            raise BankError(f"{s.origin}: shader name {s.name!r} is already used by {seen[s.name]}; names must be unique")
+        seen[s.name] = s.origin
+    return Bank(path=str(path), shaders=tuple(sorted(shaders, key=lambda s: s.name)))
