@@ -3,7 +3,7 @@
 // licence: MIT (shaderkd project)
 // params: uP0.xy pan, uP0.z flame scale, uP0.w rotation of the updraft, uP1.x hue shift, uP1.y fuel height, uP1.z intensity, uP1.w smoke, uP2.x octaves, uP2.y warp, uP2.z stretch, uP2.w background
 
-// Flames: upward-scrolling turbulence, stretched vertically, fading with height, mapped through
+// Flames from upward-scrolling turbulence, stretched vertically, fading with height, mapped through
 // a black-body-like ramp whose hue can be shifted to make chemical fires.
 vec3 heat(float x, float hueShift) {
     vec3 c = clamp(vec3(x * 3.0, x * 3.0 - 1.0, x * 3.0 - 2.0), 0.0, 1.0);

@@ -3,7 +3,7 @@
 // licence: MIT (shaderkd project)
 // params: uP0.xy pan, uP0.z vein frequency, uP0.w vein direction, uP1+uP2 palette, uP3.x turbulence amount, uP3.y vein sharpness, uP3.z dark or light stone, uP3.w octaves
 
-// Marble: a sine across the stone, phase-shifted by turbulence; narrow troughs become veins.
+// Marble as a sine across the stone, phase-shifted by turbulence; narrow troughs become veins.
 float turbulence(vec2 q, int oct) {
     float s = 0.0, a = 0.5;
     for (int i = 0; i < 7; i++) {
