@@ -96,6 +96,9 @@ class _HashingWriter(io.RawIOBase):
     def writable(self):
         return True
 
+    def tell(self):
+        return self.size
+
     def write(self, b):
         self.digest.update(b)
         self.size += len(b)

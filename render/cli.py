@@ -1,0 +1,186 @@
+"""Render commands of the `shaderkd` CLI: a thin click layer over render.run (never imports torch)."""
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from render.bank import BankError, load_bank
+from render.params import NoUsableShaderError
+from render.pool import RenderWorkerError
+from render.run import RenderConfig, RenderConfigError, check_shaders, parse_shard_range, render_set, sample_frames
+from shards.format import ShardFormatError
+
+ERRORS = (BankError, RenderConfigError, RenderWorkerError, NoUsableShaderError, ShardFormatError, OSError)
+
+
+def _fail(exc: Exception):
+    raise click.ClickException(str(exc)) from exc
+
+
+@click.command("render")
+@click.option("--bank", default="shaders", show_default=True, help="Shader bank: a directory of .glsl files or a .json/.jsonl file.")
+@click.option("--out", required=True, help="Output directory of the shard set (e.g. shards/default).")
+@click.option("--count", default=50_000, show_default=True, help="Number of images.")
+@click.option("--size", default=32, show_default=True, help="Image side in pixels.")
+@click.option("--supersample", default=2, show_default=True, help="Render at K x size and box-filter down (anti-aliasing).")
+@click.option("--shard-size", default=1000, show_default=True, help="Images per shard.")
+@click.option("--seed", default=0, show_default=True, help="Seed: with the index, it fixes every sample.")
+@click.option("--workers", default=0, show_default=True, help="Render processes (0 = one per core).")
+@click.option("--shards", "shard_range", default=None, help="Render only shards A:B (B exclusive), to split a set across machines.")
+@click.option("--egl-device", default=None, type=int, help="EGL device index (a GPU); default: the first.")
+@click.option("--time-budget", default=10.0, show_default=True, help="Seconds a compile or a batch of 16 frames may take before the worker is killed and the shader excluded.")
+@click.option("--max-frame-ms", default=500.0, show_default=True, help="Exclude shaders slower than this per frame (at size x supersample).")
+def render_cmd(bank, out, count, size, supersample, shard_size, seed, workers, shard_range, egl_device, time_budget, max_frame_ms):
+    """Render a shard set from a shader bank (resumable: run it again to finish an interrupted render)."""
+    from tqdm import tqdm
+
+    try:
+        cfg = RenderConfig(bank=bank, out=out, count=count, size=size, supersample=supersample, seed=seed,
+                           shard_size=shard_size, workers=workers, egl_device=egl_device, time_budget=time_budget,
+                           max_frame_ms=max_frame_ms, shards=parse_shard_range(shard_range) if shard_range else None)
+        bar = None
+
+        def on_event(kind, **info):
+            nonlocal bar
+            if kind == "start":
+                click.echo(f"bank {bank}: {len(info['bank'])} shaders, hash {info['bank_hash'][:12]}; "
+                           f"{info['todo']} of {info['shards']} shards to render ({info['images']} images)", err=True)
+                bar = tqdm(total=info["images"], unit="img", desc="render", file=sys.stderr, dynamic_ncols=True)
+            elif kind == "renderer":
+                click.echo(f"rendering on {info['GL_RENDERER']} ({info['GL_VERSION']})", err=True)
+            elif kind == "progress" and bar is not None:
+                bar.update(info["n"])
+            elif kind == "excluded":
+                detail = (info.get("detail") or "").strip().splitlines()
+                click.echo(f"excluded shader {info['name']}: {info['reason']}" + (f": {detail[0][:200]}" if detail else ""), err=True)
+            elif kind == "redo":
+                click.echo(f"re-rendering {len(info['shards'])} shard(s) that used a shader excluded later", err=True)
+
+        manifest = render_set(cfg, on_event)
+        if bar is not None:
+            bar.close()
+    except ERRORS as exc:
+        _fail(exc)
+    ex = manifest["bank"]["excluded"]
+    click.echo(f"{out}: {manifest['num_samples']} images in {len(manifest['shards'])} shards"
+               f"{'' if manifest['complete'] else ' (incomplete set: other shards still to render)'}; "
+               f"{len(ex)} shaders excluded, {manifest['stats']['rejected_frames']} degenerate frames redrawn")
+
+
+@click.command("verify")
+@click.argument("directory")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object instead of text.")
+def verify_cmd(directory, as_json):
+    """Re-hash every shard against the manifest and decode every sample; exit 1 when anything is wrong."""
+    from render.verify import verify_set
+
+    report = verify_set(directory)
+    if as_json:
+        click.echo(json.dumps({"ok": report.ok, "shards": report.shards_checked, "samples": report.samples_checked,
+                               "problems": report.problems}))
+    else:
+        for line in report.problems:
+            click.echo(f"BAD {line}")
+        click.echo(f"{directory}: {report.shards_checked} shards, {report.samples_checked} samples checked: "
+                   f"{'OK' if report.ok else f'{len(report.problems)} problem(s)'}")
+    sys.exit(0 if report.ok else 1)
+
+
+@click.command("preview")
+@click.argument("directory", required=False)
+@click.option("--bank", default=None, help="Draw a sheet straight from a bank (one row per shader) instead of a shard set.")
+@click.option("--out", required=True, help="Output PNG.")
+@click.option("-n", "count", default=64, show_default=True, help="Images from a shard set.")
+@click.option("--per-shader", default=8, show_default=True, help="Images per shader (with --bank).")
+@click.option("--size", default=64, show_default=True, help="Render size with --bank.")
+@click.option("--cell", default=64, show_default=True, help="Pixels per image on the sheet.")
+@click.option("--workers", default=0, show_default=True)
+def preview_cmd(directory, bank, out, count, per_shader, size, cell, workers):
+    """Draw a contact sheet of a shard set (DIRECTORY) or of a bank (--bank PATH)."""
+    from render.preview import sheet_from_frames, sheet_from_shards
+
+    if (directory is None) == (bank is None):
+        raise click.UsageError("give either a shard-set DIRECTORY or --bank PATH")
+    try:
+        if directory:
+            sheet = sheet_from_shards(directory, n=count, cell=cell)
+        else:
+            b = load_bank(bank)
+            results = sample_frames(bank, [s.name for s in b.shaders if s.usable], per_shader, size, workers=workers)
+            sheet = sheet_from_frames(results, per_shader, cell)
+    except ERRORS as exc:
+        _fail(exc)
+    sheet.save(out)
+    click.echo(f"wrote {out} ({sheet.width}x{sheet.height})")
+
+
+@click.group("bank")
+def bank_group():
+    """Inspect a shader bank: check, list, stats."""
+
+
+@bank_group.command("check")
+@click.argument("path")
+@click.option("--size", "sizes", multiple=True, type=int, default=(32, 128), show_default=True, help="Image sizes to check (repeatable).")
+@click.option("--supersample", default=2, show_default=True)
+@click.option("--frames", default=4, show_default=True, help="Frames timed per shader and size.")
+@click.option("--time-budget", default=10.0, show_default=True)
+@click.option("--max-frame-ms", default=500.0, show_default=True)
+@click.option("--workers", default=0, show_default=True)
+@click.option("--allow-failures", is_flag=True, help="Exit 0 even when some shaders are unusable (for external banks).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per shader and size.")
+def bank_check_cmd(path, sizes, supersample, frames, time_budget, max_frame_ms, workers, allow_failures, as_json):
+    """Compile and time every shader of a bank; exit 1 if any is unusable (unless --allow-failures)."""
+    from render.pool import WorkerPool
+
+    try:
+        bank = load_bank(path)
+        bad = 0
+        for s in bank.shaders:
+            if not s.usable:
+                bad += 1
+                _report(as_json, s.name, None, "unsupported", s.unsupported, None)
+        usable = [s.name for s in bank.shaders if s.usable]
+        for size in sizes:
+            settings = {"bank_path": path, "bank_hash": bank.hash, "size": size, "supersample": supersample,
+                        "egl_device": None, "batch": 16}
+            import os
+            n = max(1, min(workers or os.cpu_count() or 1, len(usable)))
+            with WorkerPool(n, settings, time_budget) as pool:
+                results = check_shaders(bank, pool, usable, frames, max_frame_ms)
+            ms = []
+            for name in usable:
+                r = results[name]
+                if r["status"] != "ok":
+                    bad += 1
+                else:
+                    ms.append(r["ms"])
+                _report(as_json, name, size, r["status"], r["detail"], r["ms"])
+            if ms and not as_json:
+                ms.sort()
+                click.echo(f"-- {size} px (x{supersample}): {len(ms)}/{len(usable)} usable; ms per frame: "
+                           f"median {ms[len(ms) // 2]:.2f}, max {ms[-1]:.2f}")
+    except ERRORS as exc:
+        _fail(exc)
+    if not as_json:
+        click.echo(f"{path}: {len(bank)} shaders, {bad} problem(s)")
+    sys.exit(1 if bad and not allow_failures else 0)
+
+
+def _report(as_json, name, size, status, detail, ms):
+    if as_json:
+        click.echo(json.dumps({"shader": name, "size": size, "status": status, "detail": detail, "ms": ms}))
+    elif status != "ok" or detail:
+        first = (detail or "").strip().splitlines()
+        click.echo(f"{status.upper():11s} {name} @ {size}px: {first[0][:160] if first else ''}")
+
+
+try:  # bank list / bank stats (render/cli_bank.py)
+    from render.cli_bank import bank_list_cmd, bank_stats_cmd
+
+    bank_group.add_command(bank_list_cmd, "list")
+    bank_group.add_command(bank_stats_cmd, "stats")
+except ImportError:
+    pass

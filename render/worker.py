@@ -1,0 +1,195 @@
+"""A render worker process: one EGL context, a program cache, and a loop over jobs.
+
+Started with the spawn method by `render.pool`; the parent never imports moderngl. Before every GL
+operation the worker announces what it is about to do (`busy`, with the shader's name), so that the
+parent can kill a worker stuck in a hanging shader and know which shader to blame.
+
+Jobs (parent -> worker):   ("check", name, n_frames)   compile and time one shader
+                           ("shard", job dict)         render one shard and write it
+                           ("stop",)
+                           ("frames", name, n, seed)   n good frames of one shader
+Events (worker -> parent): ("ready", wid, renderer_info)
+                           ("busy", wid, shader_name)
+                           ("checked", wid, name, status, detail, ms_per_frame)
+                           ("frames", wid, name, "ok", uint8 [n, H, W, 3]) or (..., reason, detail)
+                           ("progress", wid, n_images)
+                           ("exclude", wid, name, reason, detail)   (then the shard is abandoned)
+                           ("shard_done", wid, part_record)
+                           ("failed", wid, traceback_text)
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+import traceback
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from render import frames as F
+from render.bank import load_bank
+from render.params import draw
+from shards import format as fmt
+
+CHECK_SEED = 0x5EED
+
+
+class ExcludeShader(Exception):
+    def __init__(self, name, reason, detail):
+        super().__init__(f"{name}: {reason}")
+        self.name, self.reason, self.detail = name, reason, detail
+
+
+def worker_main(wid: int, settings: dict, tasks, events) -> None:
+    if settings["workers"] > 1:
+        os.environ.setdefault("LP_NUM_THREADS", "1")
+    try:
+        from render.context import GLRenderer
+
+        bank = load_bank(settings["bank_path"])
+        if bank.hash != settings["bank_hash"]:
+            raise RuntimeError(f"the bank at {settings['bank_path']} changed while rendering "
+                               f"(hash {bank.hash[:12]} != {settings['bank_hash'][:12]})")
+        gl = GLRenderer(settings["size"] * settings["supersample"], settings.get("egl_device"))
+        state = _Worker(wid, settings, bank, gl, events)
+        events.put(("ready", wid, gl.info))
+    except Exception:
+        events.put(("failed", wid, traceback.format_exc()))
+        return
+    while True:
+        msg = tasks.get()
+        try:
+            if msg[0] == "stop":
+                break
+            if msg[0] == "check":
+                state.check(msg[1], msg[2])
+            elif msg[0] == "shard":
+                state.shard(msg[1])
+            elif msg[0] == "frames":
+                state.frames(msg[1], msg[2], msg[3])
+        except ExcludeShader as exc:
+            events.put(("exclude", wid, exc.name, exc.reason, exc.detail))
+        except Exception:
+            events.put(("failed", wid, traceback.format_exc()))
+
+
+class _Worker:
+    def __init__(self, wid, settings, bank, gl, events):
+        self.wid, self.settings, self.gl, self.events = wid, settings, gl, events
+        self.shaders = bank.by_name()
+        self.names = bank.names
+        self.programs: dict[str, object] = {}
+        self.batch = settings["batch"]
+
+    def program(self, name: str):
+        prog = self.programs.get(name)
+        if prog is None:
+            from render.context import ShaderCompileError
+
+            shader = self.shaders[name]
+            if not shader.usable:
+                raise ExcludeShader(name, "unsupported", shader.unsupported)
+            self.events.put(("busy", self.wid, name))
+            try:
+                prog = self.gl.compile(name, shader.fragment)
+            except ShaderCompileError as exc:
+                raise ExcludeShader(name, "compile", exc.log) from None
+            self.programs[name] = prog
+        return prog
+
+    def draw_frames(self, name: str, uniforms: list[dict]) -> np.ndarray:
+        prog = self.program(name)
+        out = []
+        for start in range(0, len(uniforms), self.batch):
+            self.events.put(("busy", self.wid, name))
+            out.append(self.gl.render(prog, uniforms[start:start + self.batch]))
+        return np.concatenate(out)
+
+    def check(self, name: str, n_frames: int) -> None:
+        """Compile, warm up (llvmpipe compiles on first draw), then time n_frames frames."""
+        try:
+            specs = [draw(CHECK_SEED, i, 0, [name], set()) for i in range(n_frames + 1)]
+            uniforms = [_uniforms(s) for s in specs]
+            self.draw_frames(name, uniforms[:1])
+            t0 = time.perf_counter()
+            frames = self.draw_frames(name, uniforms[1:])
+            ms = 1000.0 * (time.perf_counter() - t0) / n_frames
+            _, reasons = F.finish(frames, self.settings["supersample"])
+            bad = sum(1 for r in reasons if r)
+            detail = f"{bad}/{n_frames} test frames degenerate" if bad else ""
+            self.events.put(("checked", self.wid, name, "ok", detail, ms))
+        except ExcludeShader as exc:
+            self.events.put(("checked", self.wid, name, exc.reason, exc.detail, None))
+
+    def frames(self, name: str, n: int, seed: int) -> None:
+        """n good frames of one shader (degenerate draws skipped, up to 4n tries), as uint8 images."""
+        try:
+            specs = [draw(seed, i, 0, [name], set()) for i in range(4 * n)]
+            images, got = [], 0
+            for start in range(0, len(specs), n):
+                chunk = specs[start:start + n]
+                imgs, reasons = F.finish(self.draw_frames(name, [_uniforms(s) for s in chunk]), self.settings["supersample"])
+                images += [im for im, r in zip(imgs, reasons) if not r]
+                if len(images) >= n:
+                    break
+            arr = np.stack(images[:n]) if images else np.zeros((0, self.settings["size"], self.settings["size"], 3), np.uint8)
+            self.events.put(("frames", self.wid, name, "ok", arr))
+        except ExcludeShader as exc:
+            self.events.put(("frames", self.wid, name, exc.reason, exc.detail))
+
+    def shard(self, job: dict) -> None:
+        t0 = time.perf_counter()
+        seed, excluded = job["seed"], frozenset(job["excluded"])
+        size, k = self.settings["size"], self.settings["supersample"]
+        first, count = job["first_index"], job["count"]
+        attempts = {i: 0 for i in range(first, first + count)}
+        done: dict[int, tuple[bytes, dict]] = {}
+        rejected: dict[str, int] = defaultdict(int)
+        pending = list(attempts)
+        while pending:
+            by_shader: dict[str, list] = defaultdict(list)
+            for i in pending:
+                spec = draw(seed, i, attempts[i], self.names, excluded)
+                by_shader[spec.shader].append(spec)
+            pending = []
+            for name in sorted(by_shader):
+                specs = by_shader[name]
+                frames = self.draw_frames(name, [_uniforms(s) for s in specs])
+                images, reasons = F.finish(frames, k)
+                accepted = 0
+                for spec, image, reason in zip(specs, images, reasons):
+                    if reason:
+                        rejected[reason] += 1
+                        attempts[spec.index] += 1
+                        if attempts[spec.index] >= job["max_attempts"]:
+                            raise RuntimeError(f"sample {spec.index}: {job['max_attempts']} degenerate frames in a row; "
+                                               f"the bank makes too many flat or NaN images")
+                        pending.append(spec.index)
+                        continue
+                    shader = self.shaders[name]
+                    record = spec.record()
+                    record.update(family=shader.family, bank_hash=self.settings["bank_hash"], seed=seed,
+                                  size=size, supersample=k)
+                    done[spec.index] = (F.encode_png(image), record)
+                    accepted += 1
+                if accepted:
+                    self.events.put(("progress", self.wid, accepted))
+        out = Path(job["out_dir"])
+        entry = fmt.write_shard(out / job["name"], ((i, *done[i]) for i in sorted(done)))
+        part = {**entry, "shard": job["shard"], "shaders": sorted({r["shader"] for _, r in done.values()}),
+                "rejected": dict(sorted(rejected.items())), "renderer": self.gl.info,
+                "seconds": round(time.perf_counter() - t0, 3)}
+        part_path = out / fmt.PARTS_DIR / (job["name"] + ".json")
+        tmp = part_path.with_name(part_path.name + ".tmp")
+        tmp.write_text(json.dumps(part, sort_keys=True))
+        os.replace(tmp, part_path)
+        self.events.put(("shard_done", self.wid, part))
+
+
+def _uniforms(spec) -> dict:
+    u = {"uTime": spec.time}
+    for j, v in enumerate(spec.params):
+        u[f"uP{j}"] = v
+    return u
