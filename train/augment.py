@@ -249,6 +249,12 @@ class Augmenter:
     def __call__(self, x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
         return self.apply(x, self.draw(len(x), x.shape[-2:], gen))
 
+    def prepare(self, x: torch.Tensor) -> torch.Tensor:
+        """No randomness: only the resize to out_size and the channel conversion (for evaluation)."""
+        if tuple(x.shape[-2:]) != self.out_size:
+            x = F.interpolate(x, size=self.out_size, mode="bilinear", align_corners=False, antialias=True)
+        return match_channels(x, self.out_channels).clamp(0, 1)
+
     # -- parameters
     def draw(self, n: int, in_size: tuple[int, int], gen: torch.Generator) -> dict[str, torch.Tensor]:
         """All random parameters of a batch of n images, as CPU tensors with leading dim n."""

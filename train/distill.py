@@ -1,0 +1,424 @@
+"""Data-free distillation: shader shards in, student out (Frank & Davis; baselines DFAD, RDSKD).
+
+One run directory holds everything a run is:
+
+    config.json   the resolved recipe          versions.json  python, torch, ..., device
+    seed          the run's seed               metrics.jsonl  one JSON object per log / eval
+    state.pt      full state for resuming      last.*, best.* the student (safetensors + card)
+    curves.png    the curves                   report.json, report.md  the final figures
+
+The loop, per step: a uint8 batch from the shards -> floats on the device -> batched augmentation
+(per-image parameters) -> a share of the batch replaced by adversarial images (boundary pairs or
+KL-discrepancy samples) -> KL(teacher/T || student/T) * T^2 -> optimiser, schedule, EMA.
+
+The best checkpoint is chosen on real validation data when the recipe names some that is present,
+else on agreement with the teacher on held-out shader images; test data is scored once, at the end.
+Resume: running the same recipe into the same directory continues from state.pt; every random
+draw (python, numpy, torch, augmentation, attack, data order) is restored, so the metrics equal an
+uninterrupted run's on the same machine.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import math
+import os
+import platform
+import random
+import time
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+from train.attack import boundary_attack, discrepancy_attack
+from train.augment import AugmentConfig, Augmenter
+from train.checkpoint import load_model, make_card, save_model
+from train.losses import kd_kl
+from train.models import Normalized, create_model
+from train.recipe import Recipe, expand, from_dict, to_dict
+from train.shardset import BatchStream, ShardSet, make_seed
+
+log = logging.getLogger(__name__)
+TIMING_KEYS = ("img_per_s", "elapsed_s")   # the metrics that differ between identical runs
+
+
+class RunDirError(ValueError):
+    """The run directory belongs to another run, or cannot be resumed."""
+
+
+def pick_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    dev = torch.device(name)
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise RunDirError(f"run.device is {name!r} but no CUDA device is available; use run.device=cpu")
+    return dev
+
+
+def versions(device: torch.device) -> dict:
+    import torchvision
+    import webdataset
+
+    import shaderkd
+    return {"python": platform.python_version(), "torch": torch.__version__,
+            "torchvision": torchvision.__version__, "numpy": np.__version__,
+            "webdataset": getattr(webdataset, "__version__", "?"), "shaderkd": shaderkd.__version__,
+            "platform": platform.platform(), "processor": platform.processor() or platform.machine(),
+            "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(), "device": str(device),
+            "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"}
+
+
+# ------------------------------------------------------------------ optimiser, schedule, EMA
+
+def make_optimizer(model: nn.Module, cfg) -> torch.optim.Optimizer:
+    decay = [p for p in model.parameters() if p.ndim > 1]
+    no_decay = [p for p in model.parameters() if p.ndim <= 1]
+    groups = [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+    if cfg.optimizer == "sgd":
+        return torch.optim.SGD(groups, lr=cfg.lr, momentum=cfg.momentum, nesterov=cfg.nesterov)
+    return torch.optim.AdamW(groups, lr=cfg.lr, betas=cfg.betas)
+
+
+def lr_factor(step: int, cfg) -> float:
+    """Linear warm-up to 1, then cosine down to cfg.min_lr_ratio at cfg.steps."""
+    if step < cfg.warmup_steps:
+        return (step + 1) / cfg.warmup_steps
+    progress = (step - cfg.warmup_steps) / max(1, cfg.steps - cfg.warmup_steps)
+    return cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+
+
+class EMA:
+    """Exponential moving average of a model's parameters (buffers are copied)."""
+
+    def __init__(self, model: nn.Module, decay: float):
+        self.decay, self.model = decay, copy.deepcopy(model).eval()
+        for p in self.model.parameters():
+            p.requires_grad_(False)
+
+    @torch.no_grad()
+    def update(self, model: nn.Module) -> None:
+        for e, p in zip(self.model.parameters(), model.parameters()):
+            e.lerp_(p.detach(), 1 - self.decay)
+        for e, b in zip(self.model.buffers(), model.buffers()):
+            e.copy_(b)
+
+
+# ------------------------------------------------------------------ evaluation
+
+class Scorer:
+    """Labelled (or teacher-labelled) images held on the device, prepared for the teacher's input."""
+
+    def __init__(self, images: torch.Tensor, labels: torch.Tensor | None, size: int, channels: int,
+                 device: torch.device, batch_size: int):
+        prep = Augmenter(AugmentConfig(enabled=False), (size, size), channels)
+        chunks = [prep.prepare(images[i:i + batch_size].to(device).float() / 255)
+                  for i in range(0, len(images), batch_size)]
+        self.x = torch.cat(chunks)
+        self.labels = labels.to(device) if labels is not None else None
+        self.batch_size = batch_size
+
+    @torch.no_grad()
+    def predict(self, model: nn.Module, autocast: bool) -> torch.Tensor:
+        with _autocast(self.x.device, autocast):
+            was = model.training
+            model.eval()
+            out = torch.cat([model(self.x[i:i + self.batch_size]).argmax(1)
+                             for i in range(0, len(self.x), self.batch_size)])
+            model.train(was)
+        return out
+
+    def top1(self, model: nn.Module, autocast: bool = False) -> float:
+        return (self.predict(model, autocast) == self.labels).float().mean().item()
+
+
+def _autocast(device: torch.device, enabled: bool):
+    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=enabled and device.type == "cuda")
+
+
+def open_real(spec: str, what: str, size: int, channels: int, device, batch_size: int, notes: list[str]):
+    """A Scorer for a dataset spec, or None with the reason appended to notes."""
+    if not spec:
+        return None
+    from train.datasets import DatasetError, open_dataset
+    spec = expand(spec)
+    try:
+        data = open_dataset(spec)
+    except (DatasetError, FileNotFoundError) as exc:
+        notes.append(f"{what} data {spec!r} is not available ({exc}); not scored")
+        return None
+    if not data.stacked:
+        notes.append(f"{what} data {spec!r} has images of several sizes; not scored")
+        return None
+    return Scorer(data.images, data.labels, size, channels, device, batch_size)
+
+
+# ------------------------------------------------------------------ state (resume)
+
+def _rng_state(gens: dict[str, torch.Generator]) -> dict:
+    np_state = np.random.get_state()
+    state = {"python": random.getstate(), "torch": torch.get_rng_state(),
+             "numpy": {"keys": torch.from_numpy(np_state[1].astype(np.int64)), "pos": int(np_state[2]),
+                       "has_gauss": int(np_state[3]), "cached": float(np_state[4])},
+             **{f"gen_{k}": g.get_state() for k, g in gens.items()}}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def _set_rng_state(state: dict, gens: dict[str, torch.Generator]) -> None:
+    random.setstate(state["python"])
+    torch.set_rng_state(state["torch"])
+    n = state["numpy"]
+    np.random.set_state(("MT19937", n["keys"].numpy().astype(np.uint32), n["pos"], n["has_gauss"], n["cached"]))
+    for k, g in gens.items():
+        g.set_state(state[f"gen_{k}"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def _atomic_save(obj, path: Path) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def _truncate_metrics(path: Path, step: int) -> None:
+    """Drop metric lines written after the checkpoint a resumed run restarts from."""
+    if not path.exists():
+        return
+    keep = [line for line in path.read_text().splitlines() if line.strip() and json.loads(line)["step"] <= step]
+    path.write_text("".join(line + "\n" for line in keep))
+
+
+def prepare_run_dir(out: Path, recipe: Recipe) -> bool:
+    """Write config/seed for a new run or check them for a resumed one; True when resuming."""
+    out.mkdir(parents=True, exist_ok=True)
+    config = to_dict(recipe)
+    cfg_path = out / "config.json"
+    if cfg_path.exists():
+        old = json.loads(cfg_path.read_text())
+        if old != json.loads(json.dumps(config)):
+            diff = sorted(k for k in set(old) | set(config) if old.get(k) != json.loads(json.dumps(config)).get(k))
+            raise RunDirError(f"{out} holds a run with another configuration (differs in: {', '.join(diff)}); "
+                              f"resume it with the same recipe and --set values, or choose a new --out")
+        return (out / "state.pt").exists()
+    cfg_path.write_text(json.dumps(config, indent=1) + "\n")
+    (out / "seed").write_text(f"{recipe.seed}\n")
+    return False
+
+
+# ------------------------------------------------------------------ the run
+
+def distill(recipe: Recipe, out: Path | str, on_event: Callable[[dict], None] | None = None) -> dict:
+    """Run (or resume) a distillation into `out`; returns the final report (also report.json).
+
+    on_event receives {"event": "step", "step", "total"} after every step and every metrics record
+    ({"event": "train"|"eval", ...}) as it is written.
+    """
+    out = Path(out)
+    emit = on_event or (lambda e: None)
+    resuming = prepare_run_dir(out, recipe)
+    device = pick_device(recipe.run.device)
+    if recipe.run.threads:
+        torch.set_num_threads(recipe.run.threads)
+    (out / "versions.json").write_text(json.dumps(versions(device), indent=1) + "\n")
+    cuda = device.type == "cuda"
+    seed, o, ev = recipe.seed, recipe.optim, recipe.eval
+    random.seed(seed)
+    np.random.seed(seed % 2 ** 32)
+    torch.manual_seed(seed)
+
+    # -- models
+    teacher, tcard = load_model(expand(recipe.teacher), device=device)
+    teacher.eval().requires_grad_(False)
+    size, channels, classes = tcard["input_size"], tcard["in_channels"], tcard["classes"]
+    student = Normalized(create_model(recipe.student, len(classes), channels), tcard["mean"], tcard["std"]).to(device)
+    if cuda:
+        teacher, student = teacher.to(memory_format=torch.channels_last), student.to(memory_format=torch.channels_last)
+    optimizer = make_optimizer(student, o)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: lr_factor(s, o))
+    ema = EMA(student, o.ema_decay) if o.ema_decay > 0 else None
+
+    # -- data
+    shards = ShardSet(expand(recipe.data.shards))
+    train_set, held_set = shards.split(recipe.data.holdout_shards)
+    d = recipe.data
+    stream = BatchStream(train_set, d.batch_size, seed, device, d.cache_max_mb, d.shuffle_buffer, d.workers, d.resampled)
+    _, held_images = held_set.load(d.holdout_images)
+    held = Scorer(held_images, None, size, channels, device, ev.batch_size)
+    held.labels = held.predict(teacher, cuda)          # agreement = top-1 against the teacher's labels
+    notes: list[str] = []
+    val = open_real(ev.val, "validation", size, channels, device, ev.batch_size, notes)
+    selected_by = "val_top1" if val is not None else "holdout_agreement"
+    if val is None:
+        notes.append("best checkpoint chosen by agreement with the teacher on held-out shader images "
+                     + ("(no validation data named in the recipe)" if not ev.val else "(validation data absent)"))
+    augment = Augmenter(recipe.augment, (size, size), channels)
+    gens = {"augment": torch.Generator().manual_seed(make_seed(seed, 1)),
+            "attack": torch.Generator().manual_seed(make_seed(seed, 2))}
+
+    # -- state
+    step, epoch, batch_in_epoch, best, best_step = 0, 0, 0, -1.0, 0
+    elapsed, images_seen, loss_sum, loss_n = 0.0, 0, 0.0, 0
+    metrics_path = out / "metrics.jsonl"
+    if resuming:
+        st = torch.load(out / "state.pt", map_location=device, weights_only=True)
+        student.load_state_dict(st["student"])
+        optimizer.load_state_dict(st["optimizer"])
+        scheduler.load_state_dict(st["scheduler"])
+        if ema is not None:
+            ema.model.load_state_dict(st["ema"])
+        step, epoch, batch_in_epoch = st["step"], st["epoch"], st["batch_in_epoch"]
+        best, best_step, elapsed, images_seen = st["best"], st["best_step"], st["elapsed"], st["images_seen"]
+        loss_sum, loss_n = st["loss_sum"], st["loss_n"]
+        _set_rng_state(st["rng"], gens)
+        _truncate_metrics(metrics_path, step)
+        log.info("resuming %s at step %d (epoch %d, batch %d)", out, step, epoch, batch_in_epoch)
+    elif metrics_path.exists():
+        metrics_path.unlink()   # a run killed before its first checkpoint starts over
+
+    def record(kind: str, **values) -> None:
+        rec = {"event": kind, "step": step, "epoch": epoch, **values}
+        with open(metrics_path, "a") as f:
+            f.write(json.dumps(rec) + "\n")
+        emit(rec)
+
+    def card_for(model_split: str, acc: dict | None) -> dict:
+        return make_card(recipe.student, classes, in_channels=channels, input_size=size, mean=tcard["mean"],
+                         std=tcard["std"], trained_on=f"distilled from {recipe.teacher} on shader set {shards.name}",
+                         accuracy=acc, recipe={"recipe": recipe.name, "run_dir": str(out), "step": step,
+                                               "split": model_split})
+
+    evaluated = lambda: ema.model if ema is not None else student  # noqa: E731
+    total, bsz = o.steps, d.batch_size
+    n_adv = int(round(recipe.attack.share * bsz)) if recipe.attack.kind != "none" else 0
+    t_run, elapsed_at_start = time.perf_counter(), elapsed
+    t_mark, images_mark = t_run, 0                 # throughput of the loop since the last log/eval/save
+    loss_acc = torch.tensor(loss_sum, device=device)  # summed since the last log (restored on resume)
+    student.train()
+    while step < total:
+        for xb in stream.epoch_batches(epoch, skip=batch_in_epoch):
+            x = xb.float().div_(255)
+            if cuda:
+                x = x.contiguous(memory_format=torch.channels_last)
+            x = augment(x, gens["augment"])
+            extra = {}
+            with _autocast(device, cuda):
+                if recipe.attack.kind == "boundary" and n_adv >= 2:
+                    k = n_adv // 2
+                    pairs = boundary_attack(teacher, x[:k], recipe.attack, gens["attack"])
+                    x = torch.cat([pairs.before, pairs.after, x[2 * k:]])
+                    extra["flipped"] = pairs.flipped.float().mean().item()
+                elif recipe.attack.kind == "discrepancy" and n_adv >= 1:
+                    adv = discrepancy_attack(teacher, student, x[:n_adv], recipe.attack, gens["attack"], o.temperature)
+                    x = torch.cat([adv, x[n_adv:]])
+                with torch.no_grad():
+                    t_logits = teacher(x)
+                s_logits = student(x)
+                loss = kd_kl(s_logits, t_logits, o.temperature)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            if o.grad_clip > 0:
+                nn.utils.clip_grad_norm_(student.parameters(), o.grad_clip)
+            optimizer.step()
+            scheduler.step()
+            if ema is not None:
+                ema.update(student)
+            loss_acc += loss.detach()
+            loss_n += 1
+            step, batch_in_epoch = step + 1, batch_in_epoch + 1
+            images_seen, images_mark = images_seen + len(x), images_mark + len(x)
+            emit({"event": "step", "step": step, "total": total})
+            done = step >= total
+            if step % recipe.run.log_every == 0 or done:
+                now = time.perf_counter()
+                record("train", loss=loss_acc.item() / loss_n, lr=scheduler.get_last_lr()[0],
+                       batch_agreement=(s_logits.argmax(1) == t_logits.argmax(1)).float().mean().item(),
+                       img_per_s=images_mark / max(now - t_mark, 1e-9),
+                       elapsed_s=elapsed_at_start + now - t_run, **extra)
+                loss_acc.zero_()
+                loss_n, t_mark, images_mark = 0, now, 0
+            if step % ev.every == 0 or done:
+                model = evaluated()
+                values = {"holdout_agreement": held.top1(model, cuda)}
+                if val is not None:
+                    values["val_top1"] = val.top1(model, cuda)
+                is_best = values[selected_by] > best
+                if is_best:
+                    best, best_step = values[selected_by], step
+                    acc = {"top1": values["val_top1"], "split": expand(ev.val), "n": len(val.x)} if val is not None else None
+                    save_model(out / "best", model, card_for("best", acc))
+                record("eval", best=is_best, **values)
+                t_mark, images_mark = time.perf_counter(), 0
+            if step % recipe.run.ckpt_every == 0 or done:
+                save_model(out / "last", evaluated(), card_for("last", None))
+                _atomic_save({"student": student.state_dict(), "optimizer": optimizer.state_dict(),
+                              "scheduler": scheduler.state_dict(),
+                              "ema": ema.model.state_dict() if ema is not None else None,
+                              "step": step, "epoch": epoch, "batch_in_epoch": batch_in_epoch, "best": best,
+                              "best_step": best_step, "images_seen": images_seen,
+                              "elapsed": elapsed_at_start + time.perf_counter() - t_run,
+                              "loss_sum": loss_acc.item(), "loss_n": loss_n,
+                              "rng": _rng_state(gens)}, out / "state.pt")
+                t_mark, images_mark = time.perf_counter(), 0
+            if done:
+                break
+        else:
+            epoch, batch_in_epoch = epoch + 1, 0
+    wall = elapsed_at_start + time.perf_counter() - t_run
+    return finish(out, recipe, teacher, tcard, device, held, val, notes, selected_by, best_step, wall, images_seen)
+
+
+def finish(out: Path, recipe: Recipe, teacher, tcard, device, held: Scorer, val, notes, selected_by,
+           best_step: int, wall: float, images_seen: int) -> dict:
+    """Score the best student once more (and on test data), write report.*, curves.png."""
+    from train.plots import plot_curves
+    cuda = device.type == "cuda"
+    best, _ = load_model(out, device=device)
+    size, channels = tcard["input_size"], tcard["in_channels"]
+    test = open_real(recipe.eval.test, "test", size, channels, device, recipe.eval.batch_size, notes)
+    report = {"recipe": recipe.name, "teacher": recipe.teacher, "student": recipe.student,
+              "steps": recipe.optim.steps, "best_step": best_step, "selected_by": selected_by,
+              "holdout_agreement": held.top1(best, cuda), "holdout_images": len(held.x),
+              "wall_s": wall, "images_per_s": images_seen / max(wall, 1e-9), "images_seen": images_seen,
+              "device": str(device), "notes": notes}
+    for split, scorer, spec in (("val", val, recipe.eval.val), ("test", test, recipe.eval.test)):
+        if scorer is None:
+            continue
+        s, t = scorer.top1(best, cuda), scorer.top1(teacher, cuda)
+        report[split] = {"data": expand(spec), "n": len(scorer.x), "student_top1": s, "teacher_top1": t,
+                         "ratio": s / t if t > 0 else None,
+                         "agreement": (scorer.predict(best, cuda) == scorer.predict(teacher, cuda)).float().mean().item()}
+    (out / "report.json").write_text(json.dumps(report, indent=1) + "\n")
+    (out / "report.md").write_text(report_markdown(report))
+    plot_curves(out / "metrics.jsonl", out / "curves.png")
+    return report
+
+
+def report_markdown(r: dict) -> str:
+    lines = [f"# Distillation report: {r['recipe']}", "",
+             f"Teacher `{r['teacher']}` -> student `{r['student']}`, {r['steps']} steps on {r['device']}; "
+             f"best checkpoint at step {r['best_step']} (chosen by {r['selected_by']}).", "",
+             "| split | n | student top-1 | teacher top-1 | ratio | agreement |", "|---|---|---|---|---|---|"]
+    for split in ("val", "test"):
+        if split in r:
+            s = r[split]
+            ratio = f"{s['ratio']:.3f}" if s["ratio"] is not None else "n/a"
+            lines.append(f"| {split} | {s['n']} | {s['student_top1']:.4f} | {s['teacher_top1']:.4f} | {ratio} | {s['agreement']:.4f} |")
+    lines += ["", f"Agreement with the teacher on {r['holdout_images']} held-out shader images: "
+              f"{r['holdout_agreement']:.4f}", "",
+              f"Wall time {r['wall_s']:.1f} s, {r['images_per_s']:.0f} images/s ({r['images_seen']} images).", ""]
+    lines += [f"- {n}" for n in r["notes"]]
+    return "\n".join(lines) + "\n"
+
+
+def load_run_recipe(out: Path | str) -> Recipe:
+    """The recipe a run directory was started with (to resume it without naming the recipe)."""
+    path = Path(out) / "config.json"
+    if not path.is_file():
+        raise RunDirError(f"{out}: no config.json; is it a distillation run directory?")
+    return from_dict(json.loads(path.read_text()))
