@@ -37,7 +37,8 @@ noise of the same range (about [-1, 1]), not twigl's exact simplex values.
 
 Detected before compiling and reported as `unsupported` (the shader stays in the bank and its hash):
 iChannel inputs, multipass buffers/cubemaps/sound, texture sampling in twigl (its only samplers are the
-backbuffer), twigl's sound input, and uniforms the engine does not set.
+backbuffer), twigl's sound input, and sampler or array uniforms of the shader's own. Its own scalar,
+vector and matrix uniforms become zero globals: nobody sets them, and WebGL reads them as zero too.
 """
 from __future__ import annotations
 
@@ -131,6 +132,34 @@ def _uniforms(src: _Source) -> dict[str, tuple[str, re.Match]]:
     return found
 
 
+def _replace_uniforms(src: _Source, provided) -> tuple[list[str], list[str]]:
+    """Drop the uniform declarations the wrapper provides; others become zero globals.
+
+    WebGL leaves a uniform nobody sets at zero, so `float speed = float(0);` keeps the shader's meaning
+    while the fragment reads engine uniforms only. Samplers and arrays cannot be stood in for: they are
+    returned as reasons. Returns (reasons, names of zeroed uniforms).
+    """
+    reasons, zeroed = [], []
+
+    def replace(m: re.Match) -> str:
+        kind, out = m.group(1), []
+        for decl in m.group(2).split(","):
+            name = decl.split("[")[0].strip()
+            if not name or name in provided:
+                continue
+            if kind.startswith(("sampler", "isampler", "usampler", "image")):
+                reasons.append(f"declares {kind} {name}, an input the renderer cannot give")
+            elif "[" in decl or not re.fullmatch(r"(float|int|uint|bool|[biu]?vec[234]|mat[234](x[234])?)", kind):
+                reasons.append(f"declares uniform {kind} {decl.strip()} that the renderer cannot set")
+            else:
+                zeroed.append(name)
+                out.append(f"{kind} {name} = {kind}(0);")
+        return " ".join(out) + _blank(m)
+
+    src.sub(_UNIFORM, replace)
+    return reasons, zeroed
+
+
 def _uses(src: _Source, name: str, skip: list[re.Match] = ()) -> bool:
     """Whether `name` occurs as an identifier outside comments and outside the `skip` spans."""
     spans = [(m.start(), m.end()) for m in skip]
@@ -164,21 +193,21 @@ def safe_name(text: str) -> str:
 
 SHADERTOY_PRELUDE = """\
 #define HW_PERFORMANCE 0
-#define iResolution vec3(uRes, 1.0)
-#define iTime uTime
-#define iGlobalTime uTime
-#define iTimeDelta (1.0 / 60.0)
-#define iFrameRate 60.0
-#define iFrame int(uTime * 60.0)
-#define iSampleRate 44100.0
-#define iDate vec4(2024.0, 0.0, 1.0, floor(uP1.x * 86400.0) + uTime)
-#define iMouse skd_mouse()
-const float iChannelTime[4] = float[4](0.0, 0.0, 0.0, 0.0);
-const vec3 iChannelResolution[4] = vec3[4](vec3(0.0), vec3(0.0), vec3(0.0), vec3(0.0));
 vec4 skd_mouse() {
     vec2 xy = floor(uP0.xy * uRes) + 0.5;
     return uP0.z < 1.0 / 3.0 ? vec4(0.0) : vec4(xy, uP0.z < 2.0 / 3.0 ? -xy : xy);
 }
+vec3 iResolution = vec3(uRes, 1.0);
+float iTime = uTime;
+float iGlobalTime = uTime;
+float iTimeDelta = 1.0 / 60.0;
+float iFrameRate = 60.0;
+int iFrame = int(uTime * 60.0);
+float iSampleRate = 44100.0;
+vec4 iDate = vec4(2024.0, 0.0, 1.0, floor(uP1.x * 86400.0) + uTime);
+vec4 iMouse = skd_mouse();
+float iChannelTime[4] = float[4](0.0, 0.0, 0.0, 0.0);
+vec3 iChannelResolution[4] = vec3[4](vec3(0.0), vec3(0.0), vec3(0.0), vec3(0.0));
 """
 SHADERTOY_MAIN = """
 void main() {
@@ -200,12 +229,7 @@ def _shadertoy_source(code: str) -> tuple[_Source, str]:
     channels = sorted({m.group(0) for m in src.find(r"\biChannel[0-9]\b")})
     if channels:
         reasons.append(f"reads {', '.join(channels)} (texture, buffer, sound or keyboard input)")
-    declared = _uniforms(src)
-    foreign = sorted(n for n in declared if n not in SHADERTOY_INPUT_NAMES)
-    if foreign:
-        reasons.append(f"declares uniform {', '.join(foreign)} that the renderer does not set")
-    src.sub(_UNIFORM, lambda m: _blank(m) if all(
-        d.split("[")[0].strip() in SHADERTOY_INPUT_NAMES for d in m.group(2).split(",")) else m.group(0))
+    reasons += _replace_uniforms(src, SHADERTOY_INPUT_NAMES)[0]
     _adapt_es(src)
     # WebGL zero-initialises outputs; with `inout` our zeroed colour reaches mainImage the same way.
     src.sub(r"(\bvoid\s+mainImage\s*\(\s*)out\b", r"\1inout")
@@ -324,14 +348,11 @@ def twigl_shader(name: str, code: str, mode: str, origin: str, licence: str,
     if base in ("classic", "geek"):
         known = TWIGL_UNIFORMS[base]
         declared = _uniforms(src)
-        decls = [m for _, m in declared.values()]
-        foreign = sorted(n for n in declared if n not in known)
-        if foreign:
-            reasons.append(f"declares uniform {', '.join(foreign)} that twigl does not set")
         sound = "sound" if base == "classic" else "s"
-        if sound in declared and _uses(src, sound, decls):
+        if sound in declared and _uses(src, sound, [m for _, m in declared.values()]):
             reasons.append(f"reads the sound input `{sound}`")
-        src.sub(_UNIFORM, _blank)
+        # twigl's default code declares the backbuffer; only sampling it (found above) matters.
+        reasons += _replace_uniforms(src, set(known))[0]
         inputs = [n for n in declared if n in TWIGL_VALUES]
     else:
         inputs = ["r", "m", "t", "f", "s"]
@@ -358,7 +379,8 @@ def twigl_shader(name: str, code: str, mode: str, origin: str, licence: str,
     if not reasons:
         head = [GLSL_VERSION, f"// shaderkd: twigl {base} ({es}) wrapper (render/dialects.py)\n",
                 ENGINE_UNIFORMS]
-        head += [f"{TWIGL_UNIFORMS['classic'].get(n) or TWIGL_UNIFORMS['geek'][n]} {n};\n" for n in inputs]
+        head += [f"{TWIGL_UNIFORMS['classic'].get(n) or TWIGL_UNIFORMS['geek'][n]} {n} = {TWIGL_VALUES[n]};\n"
+                 for n in inputs]
         if base in ("geeker", "geekest") or es == "es100":
             head += [f"vec4 {o} = vec4(0.0);\n" for o in outputs]
         if base == "geekest":
@@ -367,8 +389,7 @@ def twigl_shader(name: str, code: str, mode: str, origin: str, licence: str,
         if base == "geekest" and not has_main:
             head.append("void skd_main() {\n")
             body += "\n}"
-        assign = "".join(f"    {n} = {TWIGL_VALUES[n]};\n" for n in inputs)
-        fragment = ("".join(head) + "#line 1\n" + body + "\nvoid main() {\n" + assign
+        fragment = ("".join(head) + "#line 1\n" + body + "\nvoid main() {\n"
                     + f"    skd_main();\n    fragColor = vec4({outputs[0]}.rgb, 1.0);\n}}\n")
     return Shader(name=name, family="twigl", licence=licence, dialect=f"twigl-{base}", origin=origin,
                   code=code, fragment=fragment, unsupported="; ".join(reasons),
