@@ -157,7 +157,8 @@ def render_set(cfg: RenderConfig, on_event: Event = _noop) -> dict:
     for s in bank.shaders:
         if not s.usable and s.name not in excluded:
             excluded[s.name] = {"reason": "unsupported", "detail": s.unsupported}
-    done = {k: p for k in wanted if (p := _done_part(out, k)) is not None}
+    # every finished shard in the directory counts (a split render merged here), not only the wanted ones
+    done = {k: p for k in range(len(ranges)) if (p := _done_part(out, k)) is not None}
     todo = [k for k in wanted if k not in done]
     n_samples = sum(ranges[k][1] for k in todo)
     on_event("start", shards=len(wanted), todo=len(todo), images=n_samples, bank=bank, bank_hash=bank_hash)
