@@ -1,0 +1,141 @@
+"""The distillation loop end to end on tiny sizes: run directory, resume, recipes, curation."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from test_shardset import write_random_set
+from train.attack import AttackConfig
+from train.augment import AugmentConfig
+from train.checkpoint import load_model, make_card, save_model
+from train.distill import TIMING_KEYS, RunDirError, distill
+from train.models import Normalized, create_model
+from train.recipe import (DataConfig, EvalConfig, OptimConfig, Recipe, RecipeError, RunConfig, load_recipe,
+                          RECIPES_DIR)
+
+torch.set_num_threads(1)
+REPO = Path(__file__).resolve().parents[1]
+
+
+class Interrupted(Exception):
+    pass
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    """A 240-image shard set (4 shards) and a small teacher that is not constant on it."""
+    root = tmp_path_factory.mktemp("distill")
+    shards = write_random_set(root / "set", count=240, shard_size=60, size=16)
+    torch.manual_seed(0)
+    net = create_model("lenet5", 10, 1)
+    teacher = Normalized(net, [0.5], [0.1])   # a steep normalisation spreads its classes on noise
+    card = make_card("lenet5", [str(i) for i in range(10)], in_channels=1, input_size=28, mean=[0.5],
+                     std=[0.1], trained_on="random init (test)")
+    save_model(root / "teacher", teacher, card)
+    return root, shards, root / "teacher.json"
+
+
+def tiny_recipe(world, **changes) -> Recipe:
+    root, shards, teacher = world
+    r = Recipe(name="tiny", seed=1, teacher=str(teacher), student="lenet5_half",
+               data=DataConfig(shards=str(shards), batch_size=32, holdout_images=60, shuffle_buffer=50),
+               augment=AugmentConfig(randaug_n=1, rotate=10, mixup=0.2, cutmix=0.2),
+               attack=AttackConfig(kind="boundary", share=0.25, eps=0.1, steps=3, step_size=0.03),
+               optim=OptimConfig(steps=14, warmup_steps=2, lr=0.05, ema_decay=0.5),
+               eval=EvalConfig(every=4), run=RunConfig(log_every=2, ckpt_every=3))
+    for k, v in changes.items():
+        section, _, key = k.partition("__")
+        setattr(getattr(r, section), key, v)
+    return r
+
+
+def metrics(run: Path) -> list[dict]:
+    rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    return [{k: v for k, v in r.items() if k not in TIMING_KEYS} for r in rows]
+
+
+def test_run_directory_and_report(world, tmp_path):
+    report = distill(tiny_recipe(world), tmp_path / "run")
+    run = tmp_path / "run"
+    for name in ("config.json", "versions.json", "seed", "metrics.jsonl", "state.pt", "last.json",
+                 "last.safetensors", "best.json", "best.safetensors", "curves.png", "report.json", "report.md"):
+        assert (run / name).is_file(), name
+    assert json.loads((run / "config.json").read_text())["optim"]["steps"] == 14
+    rows = metrics(run)
+    assert [r["step"] for r in rows if r["event"] == "train"] == [2, 4, 6, 8, 10, 12, 14]
+    assert all(r["loss"] > 0 for r in rows if r["event"] == "train")
+    assert report["selected_by"] == "holdout_agreement" and report["images_seen"] == 14 * 32
+    assert 0 <= report["holdout_agreement"] <= 1 and report["wall_s"] > 0
+    # the best student loads back through the ordinary loader (what `shaderkd eval --model RUN` uses)
+    model, card = load_model(run)
+    assert card["arch"] == "lenet5_half" and model(torch.rand(2, 1, 28, 28)).shape == (2, 10)
+
+
+@pytest.mark.parametrize("kind", ["boundary", "discrepancy"])
+def test_resume_gives_identical_metrics(world, tmp_path, kind):
+    straight = tmp_path / "straight"
+    distill(tiny_recipe(world, attack__kind=kind), straight)
+
+    resumed = tmp_path / "resumed"
+
+    def kill_at_step_8(event):  # last checkpoint at 6: steps 7 and 8 are done twice
+        if event["event"] == "step" and event["step"] == 8:
+            raise Interrupted
+
+    with pytest.raises(Interrupted):
+        distill(tiny_recipe(world, attack__kind=kind), resumed, on_event=kill_at_step_8)
+    assert max(r["step"] for r in metrics(resumed)) <= 8
+    distill(tiny_recipe(world, attack__kind=kind), resumed)
+    assert metrics(resumed) == metrics(straight)
+    a = torch.load(straight / "state.pt", weights_only=True)["student"]
+    b = torch.load(resumed / "state.pt", weights_only=True)["student"]
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_other_config_in_same_dir_is_refused(world, tmp_path):
+    distill(tiny_recipe(world, optim__steps=2, optim__warmup_steps=1), tmp_path / "run")
+    with pytest.raises(RunDirError, match="optim"):
+        distill(tiny_recipe(world, optim__steps=3, optim__warmup_steps=1), tmp_path / "run")
+
+
+def test_named_recipes_load_and_override():
+    names = sorted(p.stem for p in RECIPES_DIR.glob("*.toml"))
+    assert {"mnist-lenet5", "cifar10-cpu", "cifar10-r34-r18"} <= set(names)
+    for n in names:
+        load_recipe(n)
+    r = load_recipe("mnist-lenet5", ["optim.lr=0.01", "augment.crop_scale=[0.5, 1.0]", "attack.kind=none",
+                                     "data.batch_size=64"])
+    assert (r.optim.lr, r.augment.crop_scale, r.attack.kind, r.data.batch_size) == (0.01, (0.5, 1.0), "none", 64)
+    with pytest.raises(RecipeError, match="valid keys"):
+        load_recipe("mnist-lenet5", ["optim.learning_rate=0.1"])
+    with pytest.raises(RecipeError, match="integer"):
+        load_recipe("mnist-lenet5", ["optim.steps=1.5"])
+    with pytest.raises(RecipeError, match="no recipe"):
+        load_recipe("no-such-recipe")
+
+
+@pytest.mark.slow
+def test_end_to_end_from_rendered_shards(tmp_path):
+    """`shaderkd render` then a few distillation steps on the rendered shards (needs GL)."""
+    pytest.importorskip("moderngl")
+    if not (REPO / "render" / "cli.py").is_file():
+        pytest.skip("the renderer CLI (render/cli.py) is not there yet")
+    teacher = REPO / "train" / "teachers" / "cifar10.json"
+    if not teacher.is_file():
+        pytest.skip("the bundled CIFAR-10 teacher (train/teachers/cifar10.json) is not there yet")
+    env = {"LP_NUM_THREADS": "1", "PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin"}
+    done = subprocess.run([sys.executable, "-m", "shaderkd.cli", "render", "--bank", str(REPO / "shaders"),
+                           "--out", str(tmp_path / "set"), "--count", "96", "--size", "32",
+                           "--shard-size", "32", "--workers", "1"], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    r = load_recipe("cifar10-cpu", [f"data.shards={json.dumps(str(tmp_path / 'set'))}", "data.batch_size=16",
+                                    "optim.steps=3", "optim.warmup_steps=1", "eval.val=''", "eval.test=''",
+                                    "eval.every=3", "run.log_every=1", "attack.steps=2"])
+    report = distill(r, tmp_path / "run")
+    assert report["images_seen"] == 48 and (tmp_path / "run" / "best.json").is_file()
