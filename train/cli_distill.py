@@ -1,0 +1,109 @@
+"""`shaderkd distill` and `shaderkd curate`: thin click commands over train.distill and train.curate."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import click
+
+from shards.format import ShardFormatError
+
+
+def _errors():
+    """The exceptions that mean bad input (turned into a one-paragraph message and exit code 1)."""
+    from train.checkpoint import CheckpointError
+    from train.curate import CurationError
+    from train.datasets import DatasetError
+    from train.distill import RunDirError
+    from train.models import UnknownModelError
+    from train.recipe import RecipeError
+    return (RecipeError, RunDirError, ShardFormatError, CheckpointError, DatasetError, UnknownModelError,
+            CurationError)
+
+
+def _logging():
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+
+
+@click.command("distill")
+@click.option("--recipe", "recipe_name", required=True,
+              help="Recipe name in train/recipes/ (mnist-lenet5, cifar10-cpu, cifar10-r34-r18) or a .toml path.")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
+              help="Override a recipe key, e.g. --set optim.lr=0.05 --set attack.kind=none (repeatable).")
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Run directory; running the same command again resumes from its last checkpoint.")
+@click.option("--progress/--no-progress", default=True, help="Show a progress bar.")
+def distill_cmd(recipe_name, overrides, out, progress):
+    """Distil a teacher into a student on shader shards (resumable)."""
+    from tqdm import tqdm
+
+    from train.distill import distill
+    from train.recipe import load_recipe
+
+    _logging()
+    try:
+        recipe = load_recipe(recipe_name, list(overrides))
+        bar = tqdm(total=recipe.optim.steps, desc=f"distill {recipe.name}", unit="step",
+                   disable=not progress, dynamic_ncols=True)
+
+        def on_event(e):
+            if e["event"] == "step":
+                bar.n = e["step"]
+                if e["step"] % 10 == 0 or e["step"] == e["total"]:
+                    bar.refresh()
+            elif e["event"] == "train":
+                bar.set_postfix(loss=f"{e['loss']:.4f}", img_s=f"{e['img_per_s']:.0f}", refresh=False)
+            elif e["event"] == "eval":
+                metrics = ", ".join(f"{k} {v:.4f}" for k, v in e.items() if k in ("holdout_agreement", "val_top1"))
+                bar.write(f"step {e['step']}: {metrics}{' (best)' if e['best'] else ''}")
+
+        try:
+            report = distill(recipe, out, on_event=on_event)
+        finally:
+            bar.close()
+    except _errors() as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo((out / "report.md").read_text())
+    click.echo(f"run directory: {out}")
+
+
+@click.command("curate")
+@click.option("--teacher", required=True, help="Teacher spec: teacher:cifar10, a card .json, a run directory, ...")
+@click.option("--shards", "shards_dir", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Source shard set.")
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Curated set to write.")
+@click.option("--per-class", required=True, type=int, help="Images kept per teacher class (at most).")
+@click.option("--batch-size", default=500, show_default=True, type=int)
+@click.option("--shard-size", default=None, type=int, help="Images per curated shard (default: the source's).")
+@click.option("--device", default="auto", show_default=True, help="auto (cuda when present), cpu, cuda, ...")
+def curate_cmd(teacher, shards_dir, out, per_class, batch_size, shard_size, device):
+    """Keep the shader images that spread most evenly over the teacher's classes."""
+    from tqdm import tqdm
+
+    from train.curate import curate
+    from train.distill import pick_device
+
+    _logging()
+    try:
+        bar = tqdm(desc="teacher labels", unit="img")
+
+        def progress(done, total):
+            bar.total = total
+            bar.n = done
+            bar.refresh()
+
+        try:
+            report = curate(teacher, shards_dir, out, per_class, device=pick_device(device),
+                            batch_size=batch_size, shard_size=shard_size, progress=progress)
+        finally:
+            bar.close()
+    except _errors() as exc:
+        raise click.ClickException(str(exc)) from exc
+    width = max(len(c) for c in report["classes"])
+    click.echo(f"{'class':<{width}}  {'before':>8}  {'after':>8}")
+    for c, b, a in zip(report["classes"], report["histogram_before"], report["histogram_after"]):
+        click.echo(f"{c:<{width}}  {b:>8}  {a:>8}")
+    click.echo(f"relative entropy (1.0 = uniform): {report['relative_entropy_before']:.3f} before, "
+               f"{report['relative_entropy_after']:.3f} after; kept {report['num_kept']} of {report['num_source']} "
+               f"images in {out}")
