@@ -139,3 +139,50 @@ def test_end_to_end_from_rendered_shards(tmp_path):
                                     "eval.every=3", "run.log_every=1", "attack.steps=2"])
     report = distill(r, tmp_path / "run")
     assert report["images_seen"] == 48 and (tmp_path / "run" / "best.json").is_file()
+
+
+def test_curate_balances_the_teacher_classes(world, tmp_path):
+    from shards.format import iter_shard, read_manifest
+    from train.curate import CurationError, curate, relative_entropy
+    from train.shardset import ShardSet
+    _, shards, teacher = world
+    report = curate(str(teacher), shards, tmp_path / "cur", per_class=8, batch_size=64, shard_size=16)
+    before, after = report["histogram_before"], report["histogram_after"]
+    assert sum(before) == 240 and all(a == min(b, 8) for a, b in zip(after, before))
+    assert report["relative_entropy_after"] >= report["relative_entropy_before"]
+    assert relative_entropy([5, 5, 5]) == pytest.approx(1.0) and relative_entropy([9, 0, 0]) == 0.0
+    manifest = read_manifest(tmp_path / "cur")
+    assert manifest["kind"] == "curated" and manifest["num_samples"] == sum(after) == report["num_kept"]
+    # every record names its source and the teacher's label, which the teacher confirms on the image
+    model, card = load_model(str(teacher))
+    idx, imgs = ShardSet(tmp_path / "cur").load()
+    from train.augment import AugmentConfig, Augmenter
+    x = Augmenter(AugmentConfig(enabled=False), (28, 28), 1).prepare(imgs.float() / 255)
+    with torch.no_grad():
+        pred = model(x).argmax(1).tolist()
+    records = [s.record for p in sorted((tmp_path / "cur").glob("shard-*.tar")) for s in iter_shard(p)]
+    assert [r["index"] for r in records] == list(range(len(records)))
+    assert [r["teacher_label"] for r in records] == pred
+    assert all(r["source"]["set"] == "set" and 0 <= r["teacher_confidence"] <= 1 for r in records)
+    with pytest.raises(CurationError, match="already holds"):
+        curate(str(teacher), shards, tmp_path / "cur", per_class=8)
+
+
+def test_cli_distill_and_curate(world, tmp_path):
+    from click.testing import CliRunner
+    from train.cli_distill import curate_cmd, distill_cmd
+    _, shards, teacher = world
+    sets = ["--set", f"teacher={teacher}", "--set", f"data.shards={shards}", "--set", "data.batch_size=32",
+            "--set", "data.holdout_images=60", "--set", "optim.steps=3", "--set", "optim.warmup_steps=1",
+            "--set", "eval.test=''", "--set", "eval.every=3", "--set", "attack.steps=2"]
+    run = CliRunner().invoke(distill_cmd, ["--recipe", "mnist-lenet5", *sets, "--out", str(tmp_path / "run"),
+                                           "--no-progress"])
+    assert run.exit_code == 0, run.output
+    assert "Distillation report: mnist-lenet5" in run.output and (tmp_path / "run" / "best.json").is_file()
+    bad = CliRunner().invoke(distill_cmd, ["--recipe", "mnist-lenet5", "--set", "optim.nope=1", "--out",
+                                           str(tmp_path / "bad")])
+    assert bad.exit_code == 1 and "valid keys" in bad.output
+    cur = CliRunner().invoke(curate_cmd, ["--teacher", str(teacher), "--shards", str(shards), "--out",
+                                          str(tmp_path / "cur"), "--per-class", "4", "--device", "cpu"])
+    assert cur.exit_code == 0, cur.output
+    assert "relative entropy" in cur.output
