@@ -62,12 +62,14 @@ class WorkerPool:
 
     def poll(self, timeout: float = 0.2):
         """Yield events; `("lost", wid, job, shader, why)` for a worker killed or dead."""
-        deadline = time.monotonic() + timeout
+        # wait up to `timeout` for the first event, then drain what is already there without waiting
+        wait = timeout
         while True:
             try:
-                ev = self.events.get(timeout=max(0.0, deadline - time.monotonic()))
+                ev = self.events.get(timeout=wait) if wait > 0 else self.events.get_nowait()
             except queue.Empty:
                 break
+            wait = 0.0
             wid = ev[1]
             slot = self.slots.get(wid)
             if slot is None:
