@@ -275,16 +275,37 @@ def bank_stats(path: str, cfg: StatsConfig, on_event=lambda kind, **info: None) 
     return summarise(bank, results, cfg), results
 
 
-def contact_sheet(results: dict[str, dict], out: str | Path, n: int = 64, seed: int = 0, cell: int = 64) -> int:
-    """A sheet of n images, each from a different randomly chosen shader (all shaders when fewer)."""
+def contact_sheet(results: dict[str, dict], n: int = 64, seed: int = 0, cell: int = 64):
+    """A PIL sheet of n images, each from a different randomly chosen shader (all shaders when fewer)."""
     from render.preview import grid
 
     ok = sorted(name for name, r in results.items() if r["status"] == "ok")
     rng = np.random.default_rng(seed)
     names = [ok[k] for k in sorted(rng.choice(len(ok), min(n, len(ok)), replace=False))] if ok else []
     images = [results[name]["images"][int(rng.integers(len(results[name]["images"])))] for name in names]
-    grid(images, columns=8, cell=cell, labels=names).save(out)
-    return len(images)
+    return grid(images, columns=8, cell=cell, labels=names)
+
+
+def side_by_side(sheets: list, titles: list[str], pad: int = 8):
+    """Sheets next to each other on one image, each under its title (a bank and its figures)."""
+    from PIL import Image, ImageDraw
+
+    title_h = 16 * max(t.count("\n") + 1 for t in titles)
+    width = sum(s.width for s in sheets) + pad * (len(sheets) + 1)
+    out = Image.new("RGB", (width, max(s.height for s in sheets) + title_h + 2 * pad), (24, 24, 24))
+    draw, x = ImageDraw.Draw(out), pad
+    for sheet, title in zip(sheets, titles):
+        draw.multiline_text((x, pad // 2), title, fill=(230, 230, 230))
+        out.paste(sheet, (x, title_h + pad))
+        x += sheet.width + pad
+    return out
+
+
+def headline(report: dict) -> str:
+    o = report["overall"]
+    div = "-" if o["diversity"] is None else f"{o['diversity']:.3f}"
+    dup = "-" if o["near_duplicates"] is None else f"{o['near_duplicates']:.3f}"
+    return f"{report['bank']}: {o['ok']}/{o['shaders']} shaders rendered\ndiversity {div}, near-duplicates {dup}"
 
 
 COLUMNS = [("shaders", "shaders", "{:d}"), ("ok", "ok", "{:d}"), ("ms_per_frame_median", "ms/frame", "{:.1f}"),
@@ -310,4 +331,16 @@ def format_table(report: dict) -> str:
     lines.insert(len(lines) - 1, "-" * len(lines[0]))
     status = ", ".join(f"{k} {v}" for k, v in report["overall"]["status"].items())
     lines.append(f"status of {report['overall']['shaders']} shaders: {status}")
+    return "\n".join(lines)
+
+
+def format_comparison(reports: list[dict]) -> str:
+    """One row per bank (its overall figures), to put banks side by side."""
+    rows = [("bank", *(title for _, title, _ in COLUMNS))]
+    for report in reports:
+        group = report["overall"]
+        rows.append((report["bank"], *("-" if group.get(k) is None else f.format(group[k]) for k, _, f in COLUMNS)))
+    widths = [max(len(r[k]) for r in rows) for k in range(len(rows[0]))]
+    lines = ["  ".join(c.ljust(w) if k == 0 else c.rjust(w) for k, (c, w) in enumerate(zip(r, widths))) for r in rows]
+    lines.insert(1, "-" * len(lines[0]))
     return "\n".join(lines)

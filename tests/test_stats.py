@@ -121,5 +121,8 @@ def test_bank_stats_on_fixture_bank_reports_every_outcome(tmp_path):
     assert all(r["images"].shape == (3, 32, 32, 3) for r in results.values() if r["status"] == "ok")
     assert 0.1 < report["overall"]["diversity"] < 1.0
     assert report["families"]["twigl"]["ok"] == 5 and report["overall"]["ms_per_frame_median"] > 0
-    sheet = tmp_path / "sheet.png"
-    assert S.contact_sheet(results, sheet) == 6 and sheet.stat().st_size > 0
+    sheet = S.contact_sheet(results, cell=32)
+    assert sheet.width == 8 * (32 + 2) + 2        # 6 shaders: one row of 8 columns
+    both = S.side_by_side([sheet, sheet], [S.headline(report), "b\nc"])
+    assert both.width == 2 * sheet.width + 3 * 8 and "diversity" in S.headline(report)
+    assert "fixtures/banks/glsl" in S.format_comparison([report, report]).splitlines()[2]
