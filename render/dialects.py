@@ -218,8 +218,8 @@ void main() {
 """
 
 
-def _shadertoy_source(code: str) -> tuple[_Source, str]:
-    """The image code adapted to 330 core, and why it cannot be served ("" when it can)."""
+def _shadertoy_source(code: str) -> tuple[_Source, str, list[str]]:
+    """The image code adapted to 330 core, why it cannot be served ("" when it can), zeroed uniforms."""
     src = _Source(code)
     reasons = []
     if not src.find(r"\bvoid\s+mainImage\s*\("):
@@ -229,16 +229,18 @@ def _shadertoy_source(code: str) -> tuple[_Source, str]:
     channels = sorted({m.group(0) for m in src.find(r"\biChannel[0-9]\b")})
     if channels:
         reasons.append(f"reads {', '.join(channels)} (texture, buffer, sound or keyboard input)")
-    reasons += _replace_uniforms(src, SHADERTOY_INPUT_NAMES)[0]
+    more, zeroed = _replace_uniforms(src, SHADERTOY_INPUT_NAMES)
+    reasons += more
     _adapt_es(src)
     # WebGL zero-initialises outputs; with `inout` our zeroed colour reaches mainImage the same way.
     src.sub(r"(\bvoid\s+mainImage\s*\(\s*)out\b", r"\1inout")
-    return src, "; ".join(reasons)
+    return src, "; ".join(reasons), zeroed
 
 
 def shadertoy_shader(name: str, code: str, origin: str, licence: str, common: str = "",
                      unsupported: str = "", meta: dict | None = None) -> Shader:
-    src, reason = _shadertoy_source(code)
+    src, reason, zeroed = _shadertoy_source(code)
+    meta = {**(meta or {}), **({"zeroed_uniforms": zeroed} if zeroed else {})}
     unsupported = "; ".join(r for r in (unsupported, reason) if r)
     fragment = ""
     if not unsupported:
@@ -252,7 +254,7 @@ def shadertoy_shader(name: str, code: str, origin: str, licence: str, common: st
                     + SHADERTOY_PRELUDE + body + SHADERTOY_MAIN)
     return Shader(name=name, family="shadertoy", licence=licence, dialect="shadertoy", origin=origin,
                   code=code if not common else f"// common pass\n{common}\n// image pass\n{code}",
-                  fragment=fragment, unsupported=unsupported, meta=dict(meta or {}))
+                  fragment=fragment, unsupported=unsupported, meta=meta)
 
 
 # ---- twigl ----
@@ -352,7 +354,9 @@ def twigl_shader(name: str, code: str, mode: str, origin: str, licence: str,
         if sound in declared and _uses(src, sound, [m for _, m in declared.values()]):
             reasons.append(f"reads the sound input `{sound}`")
         # twigl's default code declares the backbuffer; only sampling it (found above) matters.
-        reasons += _replace_uniforms(src, set(known))[0]
+        more, zeroed = _replace_uniforms(src, set(known))
+        reasons += more
+        meta = {**(meta or {}), **({"zeroed_uniforms": zeroed} if zeroed else {})}
         inputs = [n for n in declared if n in TWIGL_VALUES]
     else:
         inputs = ["r", "m", "t", "f", "s"]

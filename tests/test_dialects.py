@@ -96,7 +96,7 @@ def test_comments_are_neither_detected_nor_edited(tmp_path):
 def test_own_uniforms_become_zero_globals_but_samplers_are_unsupported(tmp_path):
     s = _one(tmp_path, "uniform float speed; uniform vec2 iResolution;\n"
                        "void mainImage(out vec4 c, in vec2 f) { c = vec4(speed); }\n")
-    assert s.usable and "float speed = float(0);" in s.fragment
+    assert s.usable and "float speed = float(0);" in s.fragment and s.meta["zeroed_uniforms"] == ["speed"]
     assert not re.search(r"\buniform\s+\w+\s+(speed|iResolution)\b", s.fragment)
     t = _one(tmp_path, "uniform sampler2D tex;\nvoid mainImage(out vec4 c, in vec2 f) { c = vec4(1); }\n")
     assert not t.usable and "sampler2D tex" in t.unsupported
