@@ -6,7 +6,7 @@
 // Each Voronoi cell carries a dome (a sphere cap over its seed) shaded with a diffuse and a
 // specular light: packed pearls, bubbles or beads depending on radius and palette.
 vec3 shade(vec2 p) {
-    float sc = mix(1.5, 4.5, uP0.z);
+    float sc = mix(1.2, 3.5, uP0.z);
     vec2 q = p * sc + uP0.xy * 40.0;
     vec2 c = floor(q), f = fract(q);
     float md = 9.0;

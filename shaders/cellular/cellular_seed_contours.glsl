@@ -19,7 +19,7 @@ vec3 shade(vec2 p) {
         float d = length(g + o - f);
         if (d < d1) { d1 = d; id = hash12(c + g + 3.0); }
     }
-    float k = mix(4.0, 12.0, uP3.x);
+    float k = mix(2.5, 7.0, uP3.x);
     float ph = d1 * k + id * TAU - uTime * 0.5;
     float line = smoothstep(mix(0.7, 0.2, uP3.y), 1.0, 0.5 + 0.5 * cos(ph));
     vec3 ground = uP3.w > 0.5 ? mix(vec3(0.9), ppalette(id, uP1, uP2), 0.3) : ppalette(id, uP1, uP2) * 0.15;

@@ -22,7 +22,7 @@ vec3 shade(vec2 p) {
     }
     float w = mix(0.02, 0.1, uP3.x);
     float border = smoothstep(0.0, w, d2 - d1);
-    float rings = 0.5 + 0.5 * cos(d1 * mix(0.0, 30.0, uP3.y));
+    float rings = 0.5 + 0.5 * cos(d1 * mix(0.0, 15.0, uP3.y));
     vec3 col = ppalette(id * 0.8 + 0.1 * rings, uP1, uP2) * mix(0.4, 1.1, uP3.w);
     col *= mix(1.0, 0.6 + 0.4 * rings, step(0.2, uP3.y));
     return clamp(col * border, 0.0, 1.0);

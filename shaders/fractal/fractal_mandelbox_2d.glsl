@@ -1,7 +1,7 @@
 // name: fractal_mandelbox_2d
 // family: fractal
 // licence: MIT (shaderkd project)
-// params: uP0.x box scale (negative or positive), uP0.y minimum radius, uP0.z zoom, uP0.w rotation, uP1+uP2 palette, uP3.xy pan, uP3.z colour frequency, uP3.w fold limit
+// params: uP0.x box scale (negative or positive), uP0.y minimum radius, uP0.z zoom, uP0.w rotation, uP1+uP2 palette, uP3.xy pan, uP3.z colour frequency and iteration cap 8..24, uP3.w fold limit
 
 // A 2D Mandelbox: box fold, then sphere fold (inversion inside a shell), then scale and add c;
 // escape time gives crystalline, square-symmetric fractals.
@@ -15,7 +15,9 @@ vec3 shade(vec2 p) {
     float n = 0.0, r2 = 0.0;
     float trap = 1e3;
     bool escaped = false;
-    for (int i = 0; i < 40; i++) {
+    int iters = 8 + int(fract(uP3.z * 5.0) * 17.0);
+    for (int i = 0; i < 24; i++) {
+        if (i >= iters) break;
         z = clamp(z, -fold, fold) * 2.0 - z;
         r2 = dot(z, z);
         if (r2 < minR2) z /= minR2;
@@ -26,8 +28,8 @@ vec3 shade(vec2 p) {
         if (r2 > 1e4) { escaped = true; break; }
         n += 1.0;
     }
-    float sn = escaped ? n - log2(log2(r2) / log2(1e4)) : 40.0 + trap;
-    vec3 col = ppalette(sn * mix(0.03, 0.15, uP3.z), uP1, uP2);
+    float sn = escaped ? n - log2(log2(r2) / log2(1e4)) : float(iters) + trap;
+    vec3 col = ppalette(log(1.0 + sn) * mix(0.4, 1.2, uP3.z), uP1, uP2);
     if (!escaped) col *= 0.2 + 0.6 * exp(-trap);
     return clamp(col, 0.0, 1.0);
 }
