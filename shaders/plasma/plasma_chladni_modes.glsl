@@ -6,8 +6,8 @@
 // Chladni figures of a square plate: the standing wave cos(n pi x) cos(m pi y) +- cos(m pi x)
 // cos(n pi y); sand gathers on the nodal lines where it is zero.
 vec3 shade(vec2 p) {
-    float n = 1.0 + floor(uP0.x * 5.0);
-    float m = n + 1.0 + floor(uP0.y * 4.0);
+    float n = 1.0 + floor(uP0.x * 4.0);
+    float m = n + 1.0 + floor(uP0.y * 3.0);
     float s = uP0.z > 0.5 ? 1.0 : -1.0;
     float wgt = mix(0.6, 1.0, fract(uP0.z * 2.0));
     vec2 q = rot2(uP0.w * TAU) * p * mix(0.8, 1.0, uP3.z);

@@ -7,7 +7,7 @@
 // amplitude shows nodal lines; its square shows bright and dark fringes.
 vec3 shade(vec2 p) {
     int n = 2 + int(uP0.x * 5.0);
-    float k = mix(8.0, 30.0, uP0.z);
+    float k = mix(6.0, 18.0, uP0.z);
     float amp = 0.0;
     for (int i = 0; i < 6; i++) {
         if (i >= n) break;

@@ -7,7 +7,7 @@
 // shaded from its analytic gradient with a diffuse term and a sharp highlight.
 vec3 shade(vec2 p) {
     int n = 2 + int(uP0.x * 5.0);
-    float k = mix(12.0, 35.0, uP0.z);
+    float k = mix(8.0, 22.0, uP0.z);
     vec2 grad = vec2(0.0);
     float h = 0.0;
     for (int i = 0; i < 6; i++) {

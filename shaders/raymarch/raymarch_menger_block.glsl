@@ -46,8 +46,8 @@ float softShadow(vec3 ro, vec3 rd, float k) {
     for (int i = 0; i < 16; i++) {
         float h = map(ro + rd * t).x;
         res = min(res, k * h / t);
-        t += clamp(h, 0.05, 0.5);
-        if (res < 0.01 || t > 8.0) break;
+        t += clamp(h, 0.04, 0.8);
+        if (res < 0.01 || t > 6.0) break;
     }
     return clamp(res, 0.0, 1.0);
 }

@@ -13,7 +13,7 @@ vec4 hexCell(vec2 p) {
 }
 
 vec3 shade(vec2 p) {
-    float sc = mix(1.5, 4.0, uP0.z);
+    float sc = mix(1.2, 3.0, uP0.z);
     vec2 q = rot2(uP0.w * TAU) * p * sc + uP0.xy * 40.0;
     vec4 h = hexCell(q);
     vec2 l = h.xy;

@@ -8,7 +8,7 @@
 // corresponding vertex in the dual rhombus tiling (Penrose's for n = 5), used here as colour.
 vec3 shade(vec2 p) {
     int n = 5 + 2 * int(uP3.x * 3.0);
-    float sc = mix(1.5, 4.0, uP0.z);
+    float sc = mix(1.0, 2.8, uP0.z);
     vec2 q = rot2(uP0.w * TAU) * p * sc + uP0.xy * 20.0;
     float sum = 0.0, par = 0.0, ld = 1e3;
     for (int j = 0; j < 9; j++) {

@@ -6,7 +6,7 @@
 // Woven cloth: warp threads run vertically, weft horizontally; a cell shows the warp on top when
 // (column + step * row) mod period is zero-ish, which gives plain, twill or satin weaves.
 vec3 shade(vec2 p) {
-    float sc = mix(3.0, 7.0, uP0.z);
+    float sc = mix(2.5, 5.0, uP0.z);
     vec2 q = rot2(uP0.w * TAU) * p * sc + uP0.xy * 40.0;
     vec2 c = floor(q), f = fract(q) - 0.5;
     float period = uP3.x < 0.33 ? 2.0 : uP3.x < 0.66 ? 3.0 : 5.0;
