@@ -37,6 +37,8 @@ vec3 shade(vec2 p) {
     bg = mix(bg, ppalette(atan(vp.y, vp.x) / TAU, uP1, uP2), uP3.y * 0.35);
     vec3 col = bg;
     vec2 id = floor(x);
+    float best = 1e9;
+    vec2 bv = vec2(1.0, 0.0);
     for (int j = -1; j <= 1; j++)
     for (int i = -1; i <= 1; i++) {
         vec2 cid = id + vec2(float(i), float(j));
@@ -52,9 +54,11 @@ vec3 shade(vec2 p) {
             vec2 nrm = vec2(-d.y, d.x);
             dist = min(dist, min(sdSegment(p, b, b - d * L * 0.35 + nrm * L * 0.2), sdSegment(p, b, b - d * L * 0.35 - nrm * L * 0.2)) - w * 0.5);
         }
-        vec3 cc = uP3.w < 0.5 ? ppalette(m * 0.3, uP1, uP2) : ppalette(atan(d.y, d.x) / TAU, uP1, uP2);
-        if (!dark) cc *= 0.6;
-        col = mix(col, cc, smoothstep(px, -px, dist));
+        if (dist < best) { best = dist; bv = v; }
     }
+    float m = length(bv);
+    vec3 cc = uP3.w < 0.5 ? ppalette(m * 0.3, uP1, uP2) : ppalette(atan(bv.y, bv.x) / TAU, uP1, uP2);
+    if (!dark) cc *= 0.6;
+    col = mix(col, cc, smoothstep(px, -px, best));
     return col;
 }

@@ -3,7 +3,23 @@
 // licence: MIT (shaderkd project)
 // params: uP0.x box count, uP0.y box size, uP0.z rotation spread, uP0.w layout seed, uP1+uP2 palette, uP3.x corner rounding, uP3.y aspect spread, uP3.z background dark/light, uP3.w inner stripes
 
+// four samples of this draw's palette, taken once per pixel: ppalette costs three cosines,
+// which is slow on a software rasteriser inside a loop; pal() interpolates the samples cyclically
+vec3 gPal0, gPal1, gPal2, gPal3;
+void setupPal(vec4 q, vec4 r) {
+    gPal0 = ppalette(0.0, q, r); gPal1 = ppalette(0.25, q, r);
+    gPal2 = ppalette(0.5, q, r); gPal3 = ppalette(0.75, q, r);
+}
+vec3 pal(float t) {
+    float u = fract(t) * 4.0;
+    vec3 c = mix(gPal0, gPal1, clamp(u, 0.0, 1.0));
+    c = mix(c, gPal2, clamp(u - 1.0, 0.0, 1.0));
+    c = mix(c, gPal3, clamp(u - 2.0, 0.0, 1.0));
+    return mix(c, gPal0, clamp(u - 3.0, 0.0, 1.0));
+}
+
 vec3 shade(vec2 p) {
+    setupPal(uP1, uP2);
     float px = 2.0 / uRes.y;
     int n = 3 + int(uP0.x * 16.0);
     vec3 col = mix(vec3(0.06), vec3(0.94), smoothstep(0.3, 0.7, uP3.z)) * mix(vec3(1.0), ppalette(0.3, uP2, uP1), 0.4);
@@ -20,7 +36,7 @@ vec3 shade(vec2 p) {
         vec2 q = rot2(ang) * (p - c);
         float rr = uP3.x * min(b.x, b.y) * 0.9;
         float d = sdBox(q, b - rr) - rr;
-        vec3 ci = ppalette(hash11(fi * 3.3 + uP0.w * 7.0), uP1, uP2);
+        vec3 ci = pal(hash11(fi * 3.3 + uP0.w * 7.0));
         if (uP3.w > 0.6 && hash11(fi + 4.4) > 0.5) ci *= 0.7 + 0.3 * step(0.5, fract(q.x * 8.0 / s));
         col = mix(col, ci, smoothstep(px, -px, d));
     }

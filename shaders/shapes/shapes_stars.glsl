@@ -3,7 +3,23 @@
 // licence: MIT (shaderkd project)
 // params: uP0.x star count, uP0.y star size, uP0.z point count, uP0.w layout seed, uP1+uP2 palette, uP3.x inner radius ratio, uP3.y background dark/light, uP3.z outline, uP3.w point count variation
 
+// four samples of this draw's palette, taken once per pixel: ppalette costs three cosines,
+// which is slow on a software rasteriser inside a loop; pal() interpolates the samples cyclically
+vec3 gPal0, gPal1, gPal2, gPal3;
+void setupPal(vec4 q, vec4 r) {
+    gPal0 = ppalette(0.0, q, r); gPal1 = ppalette(0.25, q, r);
+    gPal2 = ppalette(0.5, q, r); gPal3 = ppalette(0.75, q, r);
+}
+vec3 pal(float t) {
+    float u = fract(t) * 4.0;
+    vec3 c = mix(gPal0, gPal1, clamp(u, 0.0, 1.0));
+    c = mix(c, gPal2, clamp(u - 1.0, 0.0, 1.0));
+    c = mix(c, gPal3, clamp(u - 2.0, 0.0, 1.0));
+    return mix(c, gPal0, clamp(u - 3.0, 0.0, 1.0));
+}
+
 vec3 shade(vec2 p) {
+    setupPal(uP1, uP2);
     float px = 2.0 / uRes.y;
     int n = 3 + int(uP0.x * 13.0);
     vec3 bg = mix(vec3(0.03, 0.03, 0.08), vec3(0.95), step(0.5, uP3.y)) * mix(vec3(1.0), ppalette(0.7, uP2, uP1), 0.35);
@@ -27,7 +43,7 @@ vec3 shade(vec2 p) {
         vec2 e = val - tip;
         float d = (e.x * (qq.y - tip.y) - e.y * (qq.x - tip.x)) / length(e);
         d = -d;
-        vec3 ci = ppalette(hash11(fi * 2.3 + uP0.w), uP1, uP2);
+        vec3 ci = pal(hash11(fi * 2.3 + uP0.w));
         if (uP3.z > 0.5) col = mix(col, vec3(0.02), smoothstep(px, -px, d - 0.015));
         col = mix(col, ci, smoothstep(px, -px, d));
     }

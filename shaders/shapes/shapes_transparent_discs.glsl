@@ -3,7 +3,23 @@
 // licence: MIT (shaderkd project)
 // params: uP0.x disc count, uP0.y disc size, uP0.z opacity, uP0.w layout seed, uP1+uP2 palette, uP3.x blend mode (over/multiply/add), uP3.y background dark/light, uP3.z soft edges, uP3.w ring vs disc
 
+// four samples of this draw's palette, taken once per pixel: ppalette costs three cosines,
+// which is slow on a software rasteriser inside a loop; pal() interpolates the samples cyclically
+vec3 gPal0, gPal1, gPal2, gPal3;
+void setupPal(vec4 q, vec4 r) {
+    gPal0 = ppalette(0.0, q, r); gPal1 = ppalette(0.25, q, r);
+    gPal2 = ppalette(0.5, q, r); gPal3 = ppalette(0.75, q, r);
+}
+vec3 pal(float t) {
+    float u = fract(t) * 4.0;
+    vec3 c = mix(gPal0, gPal1, clamp(u, 0.0, 1.0));
+    c = mix(c, gPal2, clamp(u - 1.0, 0.0, 1.0));
+    c = mix(c, gPal3, clamp(u - 2.0, 0.0, 1.0));
+    return mix(c, gPal0, clamp(u - 3.0, 0.0, 1.0));
+}
+
 vec3 shade(vec2 p) {
+    setupPal(uP1, uP2);
     float px = 2.0 / uRes.y;
     int n = 3 + int(uP0.x * 13.0);
     float alpha = mix(0.35, 0.85, uP0.z);
@@ -20,7 +36,7 @@ vec3 shade(vec2 p) {
         float d = length(p - c) - r;
         if (uP3.w > 0.7) d = abs(d + r * 0.25) - r * 0.25;
         float a = smoothstep(soft, -soft, d) * alpha;
-        vec3 ci = ppalette(fi / float(n) + h.z * 0.2, uP1, uP2);
+        vec3 ci = pal(fi / float(n) + h.z * 0.2);
         if (uP3.x < 0.34) col = mix(col, ci, a);
         else if (uP3.x < 0.67) col = mix(col, col * ci, a);
         else col = col + ci * a * 0.6;

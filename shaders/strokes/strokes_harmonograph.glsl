@@ -12,8 +12,8 @@ vec3 shade(vec2 p) {
     float damp = mix(0.02, 0.2, uP0.z);
     float w = mix(0.004, 0.02, uP3.x);
     // four damped oscillators advanced by constant rotations (cheaper than sin per step)
-    const int N = 150;
-    float dt = 2.5 * TAU / float(N);
+    const int N = 110;
+    float dt = 2.0 * TAU / float(N);
     vec2 o0 = vec2(cos(ph.x), sin(ph.x)), o1 = vec2(cos(ph.y), sin(ph.y));
     vec2 o2 = vec2(cos(ph.z), sin(ph.z)), o3 = vec2(cos(ph.w), sin(ph.w));
     mat2 r0 = rot2(-f.x * dt), r1 = rot2(-f.y * dt), r2 = rot2(-f.z * dt), r3 = rot2(-f.w * dt);
