@@ -1,7 +1,7 @@
 // name: fractal_multibrot_tricorn
 // family: fractal
 // licence: MIT (shaderkd project)
-// params: uP0.x power 2..6, uP0.y conjugate (tricorn/multicorn) or not, uP0.z zoom, uP0.w rotation, uP1+uP2 palette, uP3.xy pan towards the boundary, uP3.z colour frequency, uP3.w interior colour
+// params: uP0.x power 2..6, uP0.y conjugate (tricorn/multicorn) or not, uP0.z zoom, uP0.w rotation, uP1+uP2 palette, uP3.x point on the main component's edge, uP3.y distance from that edge, uP3.z colour frequency, uP3.w interior colour
 
 // Multibrot sets z -> z^d + c (d = 2..6) and their anti-holomorphic cousins (conjugate first),
 // which have d+1 or d-1 fold symmetry; a random window around the set's edge.

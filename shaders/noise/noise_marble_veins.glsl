@@ -1,7 +1,7 @@
 // name: noise_marble_veins
 // family: noise
 // licence: MIT (shaderkd project)
-// params: uP0.xy pan, uP0.z vein frequency, uP0.w vein direction, uP1+uP2 palette, uP3.x turbulence amount, uP3.y vein sharpness, uP3.z dark or light stone, uP3.w octaves
+// params: uP0.xy pan, uP0.z turbulence scale, uP0.w vein direction, uP1+uP2 palette, uP3.x turbulence amount, uP3.y vein frequency (its fractional digits: vein sharpness), uP3.z dark or light stone, uP3.w octaves
 
 // Marble as a sine across the stone, phase-shifted by turbulence; narrow troughs become veins.
 float turbulence(vec2 q, int oct) {

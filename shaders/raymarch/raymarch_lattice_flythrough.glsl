@@ -1,7 +1,7 @@
 // name: raymarch_lattice_flythrough
 // family: raymarch
 // licence: MIT (shaderkd project)
-// params: uP0.xy camera direction, uP0.z cell size, uP0.w element shape (sphere to rounded box to rods), uP1+uP2 palette, uP3.x element size, uP3.y fog density, uP3.z colour by cell or by normal, uP3.w light tint
+// params: uP0.xy camera direction, uP0.z cell size, uP0.w element shape (sphere to rounded box to rods), uP1+uP2 palette, uP3.x element size, uP3.y fog density, uP3.z colour by cell or by normal, uP3.w travel axis and light tint
 
 // Inside an infinite 3D lattice of spheres, rounded cubes or crossing rods (domain repetition),
 // flying along a random direction; fog gives the depth.

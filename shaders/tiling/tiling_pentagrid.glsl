@@ -10,7 +10,8 @@ vec3 shade(vec2 p) {
     int n = 5 + 2 * int(uP3.x * 3.0);
     float sc = mix(1.0, 2.8, uP0.z);
     vec2 q = rot2(uP0.w * TAU) * p * sc + uP0.xy * 20.0;
-    float sum = 0.0, par = 0.0, ld = 1e3;
+    // ld: how close the point is to the nearest grid line, as max |fract(x) - 1/2| over the grids.
+    float sum = 0.0, par = 0.0, ld = 0.0;
     for (int j = 0; j < 9; j++) {
         if (j >= n) break;
         float a = float(j) * TAU / float(n);
@@ -19,7 +20,7 @@ vec3 shade(vec2 p) {
         float kj = floor(x);
         sum += kj;
         par += mod(kj, 2.0);
-        ld = min(ld, abs(fract(x) - 0.5));
+        ld = max(ld, abs(fract(x) - 0.5));
     }
     float key = uP3.w > 0.5 ? mod(sum, float(n)) / float(n) : mod(par, 2.0) * 0.5 + mod(sum, float(n)) * 0.05;
     vec3 col = ppalette(key, uP1, uP2);
