@@ -18,11 +18,15 @@ vec3 shade(vec2 p) {
     float b = dot(d, cc);
     float disc = b * b - dot(cc, cc) + R * R;
     float s = b + sqrt(max(disc, 0.0));
-    float t = length(q) / max(s, 1e-4);
+    // with the focus near the circle, t blows up on one side: cap it so the bands cannot alias into noise
+    float t = min(length(q) / max(s, 1e-4), 3.0);
     float mode = uP3.x;
     float span = mix(1.0, 4.0, uP3.y);
     if (mode < 0.2) t = clamp(t * 0.9, 0.0, 1.0);
     else if (mode < 0.6) t = fract(t * span);
     else t = 1.0 - abs(1.0 - mod(t * span, 2.0));
-    return ppalette(t * mix(0.5, 1.0, uP3.y), uP1, uP2);
+    vec3 col = ppalette(t * mix(0.5, 1.0, uP3.y), uP1, uP2);
+    // where the repeated bands get denser than a pixel, show their mean colour instead
+    float fw = fwidth(t);
+    return mix(col, ppalette(0.25 * mix(0.5, 1.0, uP3.y), uP1, uP2), smoothstep(0.25, 0.6, fw));
 }

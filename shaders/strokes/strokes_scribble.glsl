@@ -7,8 +7,8 @@ vec3 shade(vec2 p) {
     float px = 2.0 / uRes.y;
     float turn = mix(0.3, 1.6, uP0.x);
     float stepLen = mix(0.09, 0.3, uP0.y);
-    int m = 1 + int(uP0.z * 3.0);
-    float w = mix(0.006, 0.05, uP3.x * uP3.x);
+    int m = 2 + int(uP0.z * 2.0);
+    float w = mix(0.01, 0.05, uP3.x * uP3.x);
     float pull = mix(0.1, 1.5, uP3.y);
     vec3 paper = mix(vec3(0.05, 0.05, 0.07), vec3(0.97, 0.95, 0.9), uP3.z);
     vec3 col = paper;
