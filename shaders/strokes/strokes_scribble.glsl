@@ -23,7 +23,7 @@ vec3 shade(vec2 p) {
     float px = 2.0 / uRes.y;
     float turn = mix(0.3, 1.6, uP0.x);
     float stepLen = mix(0.1, 0.32, uP0.y);
-    float w = mix(0.01, 0.05, uP3.x * uP3.x);
+    float w = mix(0.015, 0.055, uP3.x);
     float pull = mix(0.1, 1.5, uP3.y);
     vec3 paper = mix(vec3(0.05, 0.05, 0.07), vec3(0.97, 0.95, 0.9), uP3.z);
     vec3 col = paper;
