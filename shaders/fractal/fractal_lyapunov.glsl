@@ -13,13 +13,13 @@ vec3 shade(vec2 p) {
     // Bit 0 is A and bit 1 is B, so every sequence uses both exponents.
     int bits = int(uP3.y * 64.0) * 4 + 2;
     float x = 0.5, lam = 0.0;
-    for (int i = 0; i < 90; i++) {
+    for (int i = 0; i < 72; i++) {
         int k = i % len;
         float r = ((bits >> k) & 1) == 1 ? ab.y : ab.x;
         x = r * x * (1.0 - x);
-        if (i >= 20) lam += log(max(abs(r * (1.0 - 2.0 * x)), 1e-6));
+        if (i >= 16) lam += log(max(abs(r * (1.0 - 2.0 * x)), 1e-6));
     }
-    lam /= 70.0;
+    lam /= 56.0;
     float s = mix(1.0, 4.0, uP3.w);
     vec3 col;
     if (lam < 0.0) col = ppalette(1.0 - exp(lam * s), uP1, uP2) * (1.0 - exp(lam * s * 2.0));
