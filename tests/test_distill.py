@@ -60,6 +60,7 @@ def metrics(run: Path) -> list[dict]:
     return [{k: v for k, v in r.items() if k not in TIMING_KEYS} for r in rows]
 
 
+@pytest.mark.slow
 def test_run_directory_and_report(world, tmp_path):
     report = distill(tiny_recipe(world), tmp_path / "run")
     run = tmp_path / "run"

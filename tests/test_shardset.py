@@ -102,3 +102,14 @@ def test_missing_shard_is_named(tmp_path):
 
 def test_make_seed_is_stable():
     assert make_seed(1, 2) == make_seed(1, 2) != make_seed(2, 1)
+
+
+def test_worker_processes_give_every_image_once_and_replay(shard_set):
+    """Two DataLoader processes decoding shards: epoch 0 still covers the set, and replays."""
+    a = BatchStream(shard_set, batch_size=10, seed=0, cache_max_mb=64, shuffle_buffer=10, workers=2)
+    e0 = _all(a, 0)
+    assert e0.shape[0] == 10 and a.cached
+    _, every = shard_set.load()
+    assert sorted(map(bytes, e0.flatten(0, 1).flatten(1).numpy())) == sorted(map(bytes, every.flatten(1).numpy()))
+    b = BatchStream(shard_set, batch_size=10, seed=0, cache_max_mb=64, shuffle_buffer=10, workers=2)
+    assert torch.equal(_all(b, 0), e0)
