@@ -374,8 +374,24 @@ def _load_export(path: Path, overrides: dict) -> tuple[Normalized, dict]:
     if shape is not None and len(shape) == 4:
         in_channels = in_channels or int(shape[1])
         input_size = input_size or int(shape[-1])
-    return _opaque_card("export", program.module(), overrides, path,
+    return _opaque_card("export", _ExportedNet(program.module()), overrides, path,
                         in_channels or 3, input_size or 32)
+
+
+class _ExportedNet(nn.Module):
+    """Holds an exported program's module, which is frozen in the mode it was exported in
+    and refuses `.train()`/`.eval()`: this wrapper takes the call and stops there."""
+
+    def __init__(self, module: nn.Module):
+        super().__init__()
+        self.module = module
+
+    def train(self, mode: bool = True):
+        self.training = mode
+        return self
+
+    def forward(self, x):
+        return self.module(x)
 
 
 def _export_input_shape(program) -> tuple | None:

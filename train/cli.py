@@ -74,3 +74,44 @@ def teacher_train_cmd(arch, data, val, out, epochs, batch_size, lr, weight_decay
     click.echo(f"{card_path}: {card['arch']} val top-1 {card['accuracy']['top1']:.4f} "
                f"on {card['accuracy']['split']} (epoch {card['recipe']['best_epoch']}, "
                f"{card['recipe']['train_seconds']:.0f} s)")
+
+
+# --------------------------------------------------------------------------------- eval
+
+@click.command("eval")
+@click.option("--model", "model_spec", required=True,
+              help="teacher:mnist / teacher:cifar10, a card (.json), a run directory, or a "
+                   "checkpoint file (.pt/.pth/.th state dict, TorchScript, .pt2 export)")
+@click.option("--data", required=True, help="dataset spec, e.g. tar:../shared/data/cifar10-jpeg/val.tar.gz")
+@click.option("--arch", default=None, help="architecture of a plain state dict (e.g. resnet20)")
+@click.option("--mean", default=None, help="normalisation mean for files without a card, e.g. 0.485,0.456,0.406")
+@click.option("--std", default=None, help="normalisation std for files without a card, e.g. 0.229,0.224,0.225")
+@click.option("--num-classes", type=int, default=None, help="classes of a file without a card [default: from the weights]")
+@click.option("--in-channels", type=int, default=None, help="input channels of a file without a card")
+@click.option("--input-size", type=int, default=None, help="input side in px of a file without a card")
+@click.option("--batch-size", default=500, show_default=True)
+@click.option("--device", default="cpu", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="print one JSON object instead of a table")
+def eval_cmd(model_spec, data, arch, mean, std, num_classes, in_channels, input_size,
+             batch_size, device, as_json):
+    """Top-1/top-5, per-class accuracy, confusion matrix and calibration error of a model on
+    real labelled images."""
+    from .checkpoint import CheckpointError, load_model
+    from .datasets import DatasetError, open_dataset
+    from .evaluate import EvaluationError, evaluate, format_report
+
+    _setup_logging(False)
+    try:
+        model, card = load_model(model_spec, arch=arch, mean=_floats(mean), std=_floats(std),
+                                 num_classes=num_classes, in_channels=in_channels,
+                                 input_size=input_size, device=device)
+        dataset = open_dataset(data)
+        result = evaluate(model, dataset, batch_size=batch_size, device=device,
+                          input_size=card["input_size"], in_channels=card["in_channels"])
+    except (CheckpointError, DatasetError, EvaluationError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    result = {"model": str(model_spec), "arch": card["arch"], "data": data, **result}
+    if as_json:
+        click.echo(json.dumps(result))
+    else:
+        click.echo(format_report(result, f"{model_spec} ({card['arch']}) on {data}"))

@@ -1,0 +1,187 @@
+"""Datasets by spec, evaluation with exact expected figures, `shaderkd eval --json`, and the
+teacher recipe on a tiny set."""
+from __future__ import annotations
+
+import json
+import math
+import os
+import tarfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from click.testing import CliRunner
+from PIL import Image
+from torch import nn
+
+from train.checkpoint import load_model
+from train.datasets import DatasetError, DatasetNotFoundError, open_dataset
+from train.evaluate import evaluate, format_report
+from train.models import Normalized
+from train.teacher import TeacherConfig, TeacherTrainingError, random_crop, random_flip, train_teacher
+
+torch.set_num_threads(1)
+SHARED = Path(os.environ.get("SHADERKD_SHARED", Path(__file__).parents[1] / ".." / "shared"))
+COLOURS = {"blue": (0, 0, 255), "green": (0, 255, 0), "red": (255, 0, 0)}
+
+
+class MeanColour(nn.Module):
+    """Logits = the image's mean R, G, B (so class 0 = blue needs the channels reversed)."""
+
+    def forward(self, x):
+        return x.mean((2, 3)).flip(1)   # (B, G, R) order: blue, green, red = labels 0, 1, 2
+
+
+def colour_folder(root: Path, size: int = 8, wrong: int = 1, per_class: int = 4) -> Path:
+    """classes blue/green/red, `per_class` solid images each; the first `wrong` images of
+    'red' are green instead, so a colour classifier gets exactly those wrong."""
+    for name in COLOURS:
+        (root / name).mkdir(parents=True, exist_ok=True)
+        for i in range(per_class):
+            colour = COLOURS["green"] if name == "red" and i < wrong else COLOURS[name]
+            Image.new("RGB", (size, size), colour).save(root / name / f"{i:03d}.png")
+    return root
+
+
+def colour_model() -> Normalized:
+    return Normalized(MeanColour(), [0.0, 0.0, 0.0], [1.0, 1.0, 1.0]).eval()
+
+
+def test_eval_on_a_tiny_folder_gives_the_exact_expected_figures(tmp_path):
+    data = open_dataset(f"folder:{colour_folder(tmp_path / 'set')}")
+    assert data.classes == ["blue", "green", "red"] and len(data) == 12
+    image, label = data[0]
+    assert image.dtype == torch.uint8 and image.shape == (3, 8, 8) and label == 0
+    result = evaluate(colour_model(), data, batch_size=5)
+    assert result["n"] == 12
+    assert result["top1"] == 11 / 12
+    assert result["top5"] == 1.0
+    assert result["per_class"] == {"blue": 1.0, "green": 1.0, "red": 0.75}
+    assert result["confusion"] == [[4, 0, 0], [0, 4, 0], [0, 1, 3]]
+    # every image has logits (1, 0, 0) up to order: confidence e / (e + 2) in one bin
+    confidence = math.e / (math.e + 2)
+    assert result["ece"] == pytest.approx(abs(confidence - 11 / 12), abs=1e-6)
+    assert result["adapted"] == []
+    assert "91.67%" in format_report(result)
+
+
+def test_images_are_adapted_to_the_model_input_and_that_is_reported(tmp_path):
+    data = open_dataset(f"folder:{colour_folder(tmp_path / 'set', size=16)}")
+    result = evaluate(colour_model(), data, input_size=8)
+    assert result["top1"] == 11 / 12
+    assert result["adapted"] == ["resized 16x16 images to the model's 8x8"]
+    grey = Normalized(nn.Sequential(nn.Flatten(), nn.LazyLinear(3)), [0.5], [0.5]).eval()
+    result = evaluate(grey, data)
+    assert result["n"] == 12 and result["adapted"] == ["converted [3]-channel images to 1 channel(s)"]
+
+
+def test_folders_with_mixed_sizes_and_tar_archives_match(tmp_path):
+    root = colour_folder(tmp_path / "set")
+    Image.new("L", (5, 7), 128).save(root / "blue" / "zz_grey.png")
+    mixed = open_dataset(f"folder:{root}")
+    assert not mixed.stacked and mixed[len(mixed) - 1][0].shape == (3, 8, 8)  # red, sorted last
+    assert mixed.images[4].shape == (3, 7, 5)     # the grey one, turned to RGB
+    assert evaluate(colour_model(), mixed, input_size=8)["n"] == 13
+
+    (root / "blue" / "zz_grey.png").unlink()
+    archive = tmp_path / "set.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        for path in sorted(root.rglob("*.png"), reverse=True):   # order must not matter
+            tar.add(path, arcname=f"./split/{path.parent.name}/{path.name}")
+    from_tar, from_folder = open_dataset(f"tar:{archive}"), open_dataset(f"folder:{root}")
+    assert from_tar.classes == from_folder.classes
+    assert torch.equal(from_tar.images, from_folder.images)
+    assert torch.equal(from_tar.labels, from_folder.labels)
+
+
+def test_bad_specs_and_files_raise_specific_errors(tmp_path):
+    with pytest.raises(DatasetError, match="KIND:PATH"):
+        open_dataset("cifar10")
+    with pytest.raises(DatasetError, match="unknown dataset kind 'imagenet'"):
+        open_dataset("imagenet:/data")
+    with pytest.raises(DatasetNotFoundError, match=str(tmp_path / "none")):
+        open_dataset(f"folder:{tmp_path / 'none'}")
+    with pytest.raises(FileNotFoundError):
+        open_dataset(f"tar:{tmp_path / 'none.tar'}")
+    with pytest.raises(DatasetError, match="split 'valid'"):
+        open_dataset(f"mnist:{tmp_path}:valid")
+    flat = tmp_path / "flat.tar"
+    Image.new("RGB", (4, 4)).save(tmp_path / "a.png")
+    with tarfile.open(flat, "w") as tar:
+        tar.add(tmp_path / "a.png", arcname="a.png")
+    with pytest.raises(DatasetError, match="not inside a class directory"):
+        open_dataset(f"tar:{flat}")
+    archive = tmp_path / "set.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(colour_folder(tmp_path / "set", size=64, per_class=30), arcname=".")
+    archive.write_bytes(archive.read_bytes()[:3000])
+    with pytest.raises(DatasetError, match="truncated"):
+        open_dataset(f"tar:{archive}")
+
+
+@pytest.mark.shared
+def test_mnist_through_torchvision_layout():
+    if not (SHARED / "data" / "MNIST" / "raw").is_dir():
+        pytest.skip(f"{SHARED / 'data' / 'MNIST'} is absent (set SHADERKD_SHARED)")
+    test = open_dataset(f"mnist:{SHARED / 'data'}")
+    assert len(test) == 10000 and test.images.shape == (10000, 1, 28, 28)
+    assert test.images.dtype == torch.uint8 and test.classes[7] == "seven"
+    assert np.bincount(test.labels.numpy()).tolist()[:2] == [980, 1135]
+
+
+def test_eval_json_output_schema(tmp_path):
+    from train.cli import eval_cmd
+    root = colour_folder(tmp_path / "set")
+    # A card needs a registry architecture; this model comes as TorchScript, as a user's might.
+    torch.jit.script(MeanColour()).save(str(tmp_path / "colour.pt"))
+    result = CliRunner().invoke(eval_cmd, [
+        "--model", str(tmp_path / "colour.pt"), "--mean", "0", "--std", "1", "--input-size", "8",
+        "--data", f"folder:{root}", "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["n"] == 12 and out["top1"] == 11 / 12 and 0 <= out["top5"] <= 1
+    assert out["confusion"] == [[4, 0, 0], [0, 4, 0], [0, 1, 3]]
+    assert set(out) >= {"top1", "top5", "n", "per_class", "confusion", "ece"}
+    table = CliRunner().invoke(eval_cmd, [
+        "--model", str(tmp_path / "colour.pt"), "--data", f"folder:{root}"])
+    assert table.exit_code != 0 and "--mean and --std" in table.output
+
+
+def test_random_crop_takes_one_window_per_image_and_flip_mirrors():
+    x = torch.arange(2 * 1 * 6 * 6, dtype=torch.float32).view(2, 1, 6, 6)
+    out = random_crop(x, 2, torch.Generator().manual_seed(0))
+    assert out.shape == x.shape
+    padded = torch.nn.functional.pad(x, (2,) * 4, mode="reflect")
+    for i in range(2):
+        assert any(torch.equal(out[i, 0], padded[i, 0, dy:dy + 6, dx:dx + 6])
+                   for dy in range(5) for dx in range(5))
+    flipped = random_flip(x, torch.Generator().manual_seed(0))
+    assert all(torch.equal(flipped[i], x[i]) or torch.equal(flipped[i], x[i].flip(2))
+               for i in range(2))
+
+
+@pytest.mark.slow
+def test_teacher_recipe_learns_a_separable_set_writes_a_card_and_resumes(tmp_path):
+    rng = np.random.default_rng(0)
+    for split, n in (("train", 48), ("val", 12)):
+        for name, level in (("dark", 40), ("light", 215)):
+            (tmp_path / split / name).mkdir(parents=True)
+            for i in range(n):
+                pixels = np.clip(level + rng.normal(0, 25, (28, 28)), 0, 255).astype(np.uint8)
+                Image.fromarray(pixels, "L").save(tmp_path / split / name / f"{i}.png")
+    cfg = TeacherConfig(arch="lenet5", data=f"folder:{tmp_path / 'train'}",
+                        val=f"folder:{tmp_path / 'val'}", out=str(tmp_path / "run"), epochs=4,
+                        batch_size=16, lr=0.05, command="shaderkd teacher train (test)")
+    card_path = train_teacher(cfg)
+    card = json.loads(card_path.read_text())
+    assert card["accuracy"] == {"top1": 1.0, "split": cfg.val, "n": 24}
+    assert card["recipe"]["flip"] is False and card["recipe"]["epochs_run"] == 4
+    assert card["input_size"] == 28 and card["in_channels"] == 1
+    model, _ = load_model(tmp_path / "run")
+    assert evaluate(model, open_dataset(cfg.val))["top1"] == 1.0
+    seconds = card["recipe"]["train_seconds"]
+    train_teacher(cfg)   # everything is done: resuming trains nothing more
+    assert json.loads(card_path.read_text())["recipe"]["train_seconds"] == seconds
+    with pytest.raises(TeacherTrainingError, match="another run"):
+        train_teacher(TeacherConfig(**{**cfg.__dict__, "arch": "lenet5_half"}))
