@@ -6,7 +6,7 @@
 // A triangular grid in skewed coordinates: every unit rhombus splits into an up and a down
 // triangle, each coloured on its own, with optional inset triangles.
 vec3 shade(vec2 p) {
-    float sc = mix(1.5, 4.5, uP0.z);
+    float sc = mix(1.0, 3.0, uP0.z);
     vec2 q = rot2(uP0.w * TAU) * p * sc + uP0.xy * 40.0;
     vec2 s = vec2(q.x - q.y * 0.57735, q.y * 1.1547);
     vec2 c = floor(s), f = fract(s);
