@@ -201,3 +201,17 @@ def test_render_commands_never_import_torch(small_bank, tmp_path):
     res = subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
     assert (tmp_path / "set" / "manifest.json").exists()
+
+
+def test_degenerate_frames_are_redrawn_and_counted(tmp_path):
+    flaky = ("vec3 shade(vec2 p) {\n"
+             "    if (uP3.x < 0.3) return vec3(0.5);                 // flat\n"
+             "    if (uP3.x < 0.5) return vec3(sqrt(-1.0 - uP3.y));     // NaN\n"
+             "    return vec3(0.5 + 0.5 * p.x, uP0.y, 0.5 + 0.5 * p.y);\n}")
+    bank = write_bank(tmp_path / "bank", {"t_flaky": flaky})
+    manifest = render_set(RenderConfig(bank=str(bank), out=str(tmp_path / "set"), count=60, size=8, shard_size=30, workers=1))
+    by_reason = manifest["stats"]["rejected_by_reason"]
+    assert by_reason.get("constant", 0) > 0 and by_reason.get("nonfinite", 0) > 0, by_reason
+    records = [s.record for p in fmt.shard_paths(tmp_path / "set") for s in fmt.iter_shard(p)]
+    assert all(r["params"][3][0] >= 0.5 for r in records)      # only good draws were kept ...
+    assert sum(r["attempt"] for r in records) == manifest["stats"]["rejected_frames"]  # ... each redraw counted
