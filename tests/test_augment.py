@@ -6,7 +6,7 @@ from train.augment import RANDAUG_OPS, AugmentConfig, Augmenter, equalize, match
 
 torch.set_num_threads(1)
 FULL = AugmentConfig(crop="resized", rotate=20, hflip=0.5, vflip=0.5, jitter=1.0, randaug_n=2, randaug_m=9,
-                     mixup=0.3, cutmix=0.3)
+                     mixup=0.3, cutmix=0.3, autocontrast=0.5, gamma=(0.5, 4.0), invert=0.3, binarize=0.3)
 
 
 def images(n=32, c=3, size=32, seed=0):
@@ -22,7 +22,8 @@ def test_parameters_differ_per_image_and_replay_from_seed():
     p3 = aug.draw(64, (32, 32), torch.Generator().manual_seed(8))
     assert p1.keys() == p2.keys() and all(torch.equal(p1[k], p2[k]) for k in p1)
     assert any(not torch.equal(p1[k], p3[k]) for k in p1)
-    for key in ("theta", "brightness", "contrast", "saturation", "hue", "mixup_lam", "cutmix_lam"):
+    for key in ("theta", "brightness", "contrast", "saturation", "hue", "mixup_lam", "cutmix_lam", "gamma",
+                "binarize_level", "binarize_steepness"):
         flat = p1[key].reshape(64, -1)
         assert len(torch.unique(flat, dim=0)) > 60, key      # (almost) every image its own value
     assert len(torch.unique(p1["ra_op"][:, 0])) > 5          # many different RandAugment ops in one batch
@@ -75,6 +76,22 @@ def test_every_randaugment_op_runs_and_stays_in_range():
     assert y.min() >= 0 and y.max() <= 1
     changed = (y - x).abs().flatten(1).amax(1) > 1e-3
     assert not changed[0] and changed[1:len(RANDAUG_OPS)].all()  # identity leaves the image alone
+
+
+def test_tone_ops():
+    x = images(64) * 0.5 + 0.25                           # mid-grey, low contrast
+    aug = Augmenter(AugmentConfig(crop="none", hflip=0, jitter=0, autocontrast=1.0, gamma=(3.0, 3.0),
+                                  invert=0.5, binarize=0.0), (32, 32), 1)
+    p = aug.draw(64, (32, 32), torch.Generator().manual_seed(0))
+    y = aug.apply(x, p)
+    lo, hi = y.flatten(1).amin(1), y.flatten(1).amax(1)
+    inv = p["invert"]
+    assert 0.2 < inv.float().mean() < 0.8
+    # stretched to [0, 1], then cubed (darker), then inverted for some images
+    assert torch.allclose(lo[~inv], torch.zeros(1), atol=1e-5) and torch.allclose(hi[~inv], torch.ones(1), atol=1e-5)
+    assert (y[~inv].mean() < 0.35) and (y[inv].mean() > 0.65)
+    b = Augmenter(AugmentConfig(crop="none", hflip=0, jitter=0, binarize=1.0), (32, 32), 1)(x, torch.Generator())
+    assert ((b < 0.1) | (b > 0.9)).float().mean() > ((x < 0.1) | (x > 0.9)).float().mean()
 
 
 def test_channels_and_equalize():

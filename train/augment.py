@@ -7,8 +7,10 @@ from a CPU torch.Generator (so a batch is reproducible from the seed on any devi
   geometry   one affine warp per image (random resized crop or pad-and-crop, flips, rotation,
              and the resize to the teacher's input size), a single bilinear grid_sample
   colour     brightness, contrast, saturation, hue (YIQ rotation), each with a per-image factor
-  randaug    N layers of RandAugment-style operations at magnitude M, one op drawn per image
   channels   RGB -> luma for one-channel teachers (or grey -> RGB)
+  tone       autocontrast, gamma, inversion, soft binarisation (sparse bright strokes on black,
+             which is what a digit classifier has seen)
+  randaug    N layers of RandAugment-style operations at magnitude M, one op drawn per image
   mixing     mixup and cutmix with a partner image; labels need no mixing here: the teacher
              labels the mixed image itself
 
@@ -45,6 +47,10 @@ class AugmentConfig:
     contrast: float = 0.4
     saturation: float = 0.4
     hue: float = 0.1                 # hue rotation uniform in [-hue, hue] turns
+    autocontrast: float = 0.0        # probability of stretching an image to the full [0, 1] range
+    gamma: tuple[float, float] = (1.0, 1.0)  # tone curve x ** g, g log-uniform in this range
+    invert: float = 0.0              # probability of x -> 1 - x
+    binarize: float = 0.0            # probability of a steep sigmoid at a random level (stroke-like)
     randaug_n: int = 0               # RandAugment: operations per image (0 = off)
     randaug_m: float = 9.0           # RandAugment magnitude on the paper's 0..30 scale
     mixup: float = 0.0               # probability that an image is mixed up with a partner
@@ -55,6 +61,7 @@ class AugmentConfig:
     def __post_init__(self):
         self.crop_scale = tuple(self.crop_scale)
         self.crop_ratio = tuple(self.crop_ratio)
+        self.gamma = tuple(self.gamma)
         if self.crop not in ("resized", "pad", "none"):
             raise ValueError(f"augment.crop must be 'resized', 'pad' or 'none', not {self.crop!r}")
         if self.fill not in ("reflection", "zeros", "border"):
@@ -63,7 +70,9 @@ class AugmentConfig:
             raise ValueError(f"augment.crop_scale must satisfy 0 < lo <= hi <= 1, got {self.crop_scale}")
         if not 0 < self.crop_ratio[0] <= self.crop_ratio[1]:
             raise ValueError(f"augment.crop_ratio must satisfy 0 < lo <= hi, got {self.crop_ratio}")
-        for name in ("hflip", "vflip", "jitter", "mixup", "cutmix"):
+        if not 0 < self.gamma[0] <= self.gamma[1]:
+            raise ValueError(f"augment.gamma must satisfy 0 < lo <= hi, got {self.gamma}")
+        for name in ("hflip", "vflip", "jitter", "mixup", "cutmix", "autocontrast", "invert", "binarize"):
             if not 0 <= getattr(self, name) <= 1:
                 raise ValueError(f"augment.{name} is a probability, got {getattr(self, name)}")
         if not 0 <= self.randaug_m <= 30:
@@ -185,6 +194,13 @@ def autocontrast(x):
     return torch.where(hi > lo, (x - lo) * scale, x).clamp(0, 1)
 
 
+def stretch(x):
+    """Per image (all channels together): map [min, max] to [0, 1]."""
+    lo = x.amin(dim=(1, 2, 3), keepdim=True)
+    hi = x.amax(dim=(1, 2, 3), keepdim=True)
+    return torch.where(hi > lo, (x - lo) / (hi - lo).clamp_min(1e-6), x)
+
+
 def equalize(x):
     """Histogram equalisation per image and channel on 256 levels."""
     b, c, h, w = x.shape
@@ -288,6 +304,17 @@ class Augmenter:
             p["contrast"] = _u(n, 1 - cfg.contrast, 1 + cfg.contrast, gen)
             p["saturation"] = _u(n, 1 - cfg.saturation, 1 + cfg.saturation, gen)
             p["hue"] = _u(n, -cfg.hue, cfg.hue, gen)
+        # tone: autocontrast, gamma, inversion, soft binarisation
+        if cfg.autocontrast > 0:
+            p["autocontrast"] = _bern(n, cfg.autocontrast, gen)
+        if cfg.gamma != (1.0, 1.0):
+            p["gamma"] = _u(n, math.log(cfg.gamma[0]), math.log(cfg.gamma[1]), gen).exp()
+        if cfg.invert > 0:
+            p["invert"] = _bern(n, cfg.invert, gen)
+        if cfg.binarize > 0:
+            p["binarize"] = _bern(n, cfg.binarize, gen)
+            p["binarize_level"] = _u(n, 0.3, 0.7, gen)
+            p["binarize_steepness"] = _u(n, math.log(8), math.log(64), gen).exp()
         # RandAugment: one op per image and layer, magnitude with a random sign
         if cfg.randaug_n > 0:
             p["ra_op"] = torch.randint(0, len(RANDAUG_OPS), (n, cfg.randaug_n), generator=gen)
@@ -317,10 +344,19 @@ class Augmenter:
             y = adjust_saturation(y, p["saturation"])
             y = adjust_hue(y, p["hue"])
             x = torch.where(m, y, x)
+        x = match_channels(x, self.out_channels)   # tone and RandAugment act on what the teacher sees
+        if "autocontrast" in p:
+            x = torch.where(p["autocontrast"].view(-1, 1, 1, 1), stretch(x), x)
+        if "gamma" in p:
+            x = x.clamp_min(0) ** p["gamma"].view(-1, 1, 1, 1).to(x.dtype)
+        if "invert" in p:
+            x = torch.where(p["invert"].view(-1, 1, 1, 1), 1 - x, x)
+        if "binarize" in p:
+            soft = torch.sigmoid((x - p["binarize_level"].view(-1, 1, 1, 1)) * p["binarize_steepness"].view(-1, 1, 1, 1))
+            x = torch.where(p["binarize"].view(-1, 1, 1, 1), soft, x)
         if "ra_op" in p:
             for layer in range(p["ra_op"].shape[1]):
                 x = self._randaug_layer(x, p["ra_op"][:, layer], p["ra_sign"][:, layer])
-        x = match_channels(x, self.out_channels)
         if "partner" in p:
             other = x[p["partner"]]
             lam = p["mixup_lam"].view(-1, 1, 1, 1).to(x.dtype)
