@@ -48,9 +48,14 @@ from pathlib import Path
 
 from render.bank import GLSL_VERSION, BankError, Shader, parse_header
 
+# What a browser shows of a colour: its 8-bit canvas clamps to [0, 1] (so +-inf become 1 or 0) and
+# stores NaN as 0. Done here, a stray NaN pixel (a ray that divides by zero) does not make the engine
+# reject a frame that looks whole on the site. Alpha is ignored there too.
 ENGINE_UNIFORMS = ("uniform float uTime;\nuniform vec2 uRes;\nuniform vec4 uP0, uP1, uP2, uP3;\n"
                    "uniform vec2 uTile;\nout vec4 fragColor;\n"
-                   "#define skd_FragCoord vec4(gl_FragCoord.xy - uTile, gl_FragCoord.zw)\n")
+                   "#define skd_FragCoord vec4(gl_FragCoord.xy - uTile, gl_FragCoord.zw)\n"
+                   "vec4 skd_display(vec4 c) {\n"
+                   "    return vec4(clamp(mix(c.rgb, vec3(0.0), isnan(c.rgb)), 0.0, 1.0), 1.0);\n}\n")
 TWIGL_MODES = ("classic", "geek", "geeker", "geekest")
 SHADERTOY_DEFAULT_LICENCE = "CC BY-NC-SA 3.0 (Shadertoy default terms)"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.\-]+")
@@ -213,7 +218,7 @@ SHADERTOY_MAIN = """
 void main() {
     vec4 skd_colour = vec4(0.0);
     mainImage(skd_colour, gl_FragCoord.xy - uTile);
-    fragColor = vec4(skd_colour.rgb, 1.0);
+    fragColor = skd_display(skd_colour);
 }
 """
 
@@ -394,7 +399,7 @@ def twigl_shader(name: str, code: str, mode: str, origin: str, licence: str,
             head.append("void skd_main() {\n")
             body += "\n}"
         fragment = ("".join(head) + "#line 1\n" + body + "\nvoid main() {\n"
-                    + f"    skd_main();\n    fragColor = vec4({outputs[0]}.rgb, 1.0);\n}}\n")
+                    + f"    skd_main();\n    fragColor = skd_display({outputs[0]});\n}}\n")
     return Shader(name=name, family="twigl", licence=licence, dialect=f"twigl-{base}", origin=origin,
                   code=code, fragment=fragment, unsupported="; ".join(reasons),
                   meta={"glsl": es, **(meta or {})})
