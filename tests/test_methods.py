@@ -1,0 +1,150 @@
+"""The generator baselines DFAD and RDSKD: their step functions on tiny models, on the CPU."""
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from train.methods import dfad, rdskd
+from train.methods.generators import DAFLGenerator, dfad_generator, rdskd_generator, sample_noise
+from train.models import Normalized, create_model
+
+torch.set_num_threads(1)
+MEAN, STD = [0.5], [0.1]   # a steep normalisation: a random LeNet gives confident, uneven classes
+
+
+def models(seed: int = 0, ngf: int = 8):
+    torch.manual_seed(seed)
+    teacher = Normalized(create_model("lenet5", 10, 1), MEAN, STD).eval().requires_grad_(False)
+    student = Normalized(create_model("lenet5_half", 10, 1), MEAN, STD)
+    generator = DAFLGenerator(16, 1, 28, MEAN, STD, ngf=ngf)
+    return teacher, student, generator
+
+
+def noise(seed: int) -> torch.Generator:
+    return torch.Generator().manual_seed(seed)
+
+
+def test_generator_output_is_the_teachers_normalised_input():
+    g = dfad_generator(32, 3, 32, [0.4, 0.5, 0.6], [0.2, 0.25, 0.3]).train()
+    x = g(sample_noise(64, 32, noise(0), "cpu"))
+    assert x.shape == (64, 3, 32, 32)
+    normalised = (x - g.mean) / g.std          # what Normalized hands the teacher's network
+    assert torch.allclose(normalised.mean((0, 2, 3)), torch.zeros(3), atol=1e-4)
+    assert torch.allclose(normalised.std((0, 2, 3), unbiased=False), torch.ones(3), atol=1e-3)
+    assert rdskd_generator(32, 3, 32, [0.5] * 3, [0.2] * 3).block1[1].eps == 0.8
+    with pytest.raises(ValueError, match="multiple of 4"):
+        dfad_generator(8, 1, 30, MEAN, STD)
+    with pytest.raises(ValueError, match=r"\(B, 32\)"):
+        g(torch.zeros(4, 31))
+
+
+def test_dfad_iterations_train_the_student_and_leave_its_grad_to_the_student_step():
+    teacher, student, generator = models()
+    opt_s = torch.optim.SGD(student.parameters(), lr=0.01, momentum=0.9)
+    opt_g = torch.optim.Adam(generator.parameters(), lr=1e-3)
+    before = [p.detach().clone() for p in student.parameters()]
+    g_before = [p.detach().clone() for p in generator.parameters()]
+    for _ in range(2):
+        out = dfad.iteration(teacher, student, generator, opt_s, opt_g, 32, noise(1), student_steps=5)
+        assert math.isfinite(out["student_loss"]) and out["generator_gap"] > 0
+    assert any(not torch.equal(a, p) for a, p in zip(before, student.parameters()))
+    assert any(not torch.equal(a, p) for a, p in zip(g_before, generator.parameters()))
+    student.zero_grad(set_to_none=True)
+    dfad.generator_step(teacher, student, generator, opt_g, 32, noise(2))
+    assert all(p.grad is None for p in student.parameters())
+
+
+def gap_on(z, teacher, student, generator) -> float:
+    with torch.no_grad():
+        x = generator(z)
+        return dfad.discrepancy(student(x), teacher(x)).item()
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_dfad_generator_steps_increase_the_discrepancy_on_a_fixed_student(seed):
+    teacher, student, generator = models(seed)
+    student.requires_grad_(False)
+    z = sample_noise(64, 16, noise(100 + seed), "cpu")
+    before = gap_on(z, teacher, student, generator)
+    frozen = [p.detach().clone() for p in student.parameters()]
+    opt_g = torch.optim.Adam(generator.parameters(), lr=1e-2)
+    gen = noise(seed)
+    first = dfad.generator_step(teacher, student, generator, opt_g, 64, gen)
+    after_one = gap_on(z, teacher, student, generator)
+    for _ in range(4):
+        dfad.generator_step(teacher, student, generator, opt_g, 64, gen)
+    after = gap_on(z, teacher, student, generator)
+    assert all(torch.equal(a, p) for a, p in zip(frozen, student.parameters()))
+    assert first > 0
+    assert after_one > before
+    assert after > 1.1 * before, (before, after_one, after)
+
+
+def mean_softmax_entropy(z, teacher, generator) -> float:
+    with torch.no_grad():
+        return -rdskd.class_diversity(teacher(generator(z))).item()
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_rdskd_generator_steps_move_the_class_histogram_toward_uniform(seed):
+    """On a teacher that puts nearly every generated image in class 0 (the collapse the class
+    diversity term is there for), generator steps spread the batch-mean softmax over the classes."""
+    teacher, _, generator = models(seed)
+    last = teacher.net.classifier[-1]
+    with torch.no_grad():
+        last.weight.mul_(10)
+        last.bias.zero_()
+        last.bias[0] = 5.0
+    z = sample_noise(128, 16, noise(200 + seed), "cpu")
+    generator.train()
+    h0 = mean_softmax_entropy(z, teacher, generator)
+    assert h0 < 0.3 * math.log(10), "the test needs a teacher whose classes start collapsed"
+    opt_g = torch.optim.Adam(generator.parameters(), lr=1e-2)
+    seen = []
+    ref = rdskd.train_generator(teacher, generator, opt_g, steps=15, batch_size=128, noise=noise(seed),
+                                refresh_every=10, on_step=lambda i, terms: seen.append(terms))
+    h1 = mean_softmax_entropy(z, teacher, generator)
+    assert h1 > 1.5 * h0, (h0, h1)
+    # the reference is refreshed at the second step of every 10 (steps 1 and 11 here)
+    assert (ref.authenticity, ref.class_diversity) == (seen[11]["authenticity"], seen[11]["class_diversity"])
+
+
+def test_rdskd_loss_terms():
+    logits = torch.tensor([[5.0, 0, 0], [0, 5.0, 0], [5.0, 0, 0], [0, 0, 5.0]])
+    assert rdskd.class_diversity(torch.zeros(4, 3)).item() == pytest.approx(-math.log(3), abs=1e-6)
+    assert rdskd.class_diversity(logits).item() > -math.log(3)
+    assert rdskd.authenticity(logits * 10).item() < rdskd.authenticity(logits).item()
+    x = torch.zeros(4, 1, 2, 2)
+    x[2:] = 1.0                                  # halves differ by 1 in 2 x 4 pixels: distance sqrt(8)
+    t1, t2 = logits[:2], logits[2:]
+    d = rdskd.sample_diversity(x[:2], x[2:], t1, t2)
+    out_gap = torch.norm(torch.softmax(t2, 1) - torch.softmax(t1, 1))
+    assert d.item() == pytest.approx((out_gap / math.sqrt(8)).item(), rel=1e-5)
+    # distances are taken on normalised images: a std of 0.5 doubles the image distance
+    assert rdskd.sample_diversity(x[:2], x[2:], t1, t2, 0.5).item() == pytest.approx(d.item() / 2, rel=1e-5)
+    loss, terms = rdskd.generator_loss(x, logits, rdskd.Reference(1.0, -1.0))
+    expected = math.exp(terms["authenticity"] - 1.0) + math.exp(terms["class_diversity"] + 1.0) + terms["sample_diversity"]
+    assert loss.item() == pytest.approx(expected.item(), rel=1e-6)
+    with pytest.raises(ValueError, match="even batch"):
+        rdskd.generator_loss(x[:3], logits[:3], rdskd.Reference())
+
+
+def test_rdskd_student_steps_reduce_the_kd_loss_on_the_frozen_generator():
+    teacher, student, generator = models(3)
+    rdskd.train_generator(teacher, generator, torch.optim.Adam(generator.parameters(), lr=1e-3), 3, 32, noise(0))
+    frozen = {k: v.clone() for k, v in generator.state_dict().items()}
+    opt_s = torch.optim.Adam(student.parameters(), lr=2e-3)
+    z = sample_noise(128, 16, noise(9), "cpu")
+    with torch.no_grad():
+        x = generator.eval()(z)
+        before = rdskd.student_loss(student(x), teacher(x)).item()
+    gen = noise(1)
+    for _ in range(30):
+        rdskd.student_step(teacher, student, generator, opt_s, 64, gen)
+    with torch.no_grad():
+        after = rdskd.student_loss(student(x), teacher(x)).item()
+    assert after < 0.8 * before, (before, after)
+    # the student phase never changes the generator, its running statistics included
+    assert all(torch.equal(v, generator.state_dict()[k]) for k, v in frozen.items())
