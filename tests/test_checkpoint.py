@@ -129,6 +129,7 @@ def test_missing_files_and_unknown_teachers(tmp_path):
         load_model(tmp_path / "empty")
 
 
+@pytest.mark.slow
 def test_torchscript_and_export_load_with_normalisation(tmp_path):
     model, _ = small_model()
     scripted = torch.jit.trace(model.net, torch.rand(2, 3, 32, 32))

@@ -112,10 +112,16 @@ def test_bad_specs_and_files_raise_specific_errors(tmp_path):
         tar.add(tmp_path / "a.png", arcname="a.png")
     with pytest.raises(DatasetError, match="not inside a class directory"):
         open_dataset(f"tar:{flat}")
-    archive = tmp_path / "set.tar.gz"
+    noise = tmp_path / "noise" / "a"
+    noise.mkdir(parents=True)
+    for i in range(8):
+        pixels = np.random.default_rng(i).integers(0, 256, (32, 32, 3), dtype=np.uint8)
+        Image.fromarray(pixels).save(noise / f"{i}.png")
+    archive = tmp_path / "noise.tar.gz"
     with tarfile.open(archive, "w:gz") as tar:
-        tar.add(colour_folder(tmp_path / "set", size=64, per_class=30), arcname=".")
-    archive.write_bytes(archive.read_bytes()[:3000])
+        tar.add(noise.parent, arcname=".")
+    assert len(open_dataset(f"tar:{archive}")) == 8
+    archive.write_bytes(archive.read_bytes()[: archive.stat().st_size // 2])
     with pytest.raises(DatasetError, match="truncated"):
         open_dataset(f"tar:{archive}")
 
@@ -161,7 +167,6 @@ def test_random_crop_takes_one_window_per_image_and_flip_mirrors():
                for i in range(2))
 
 
-@pytest.mark.slow
 def test_teacher_recipe_learns_a_separable_set_writes_a_card_and_resumes(tmp_path):
     rng = np.random.default_rng(0)
     for split, n in (("train", 48), ("val", 12)):

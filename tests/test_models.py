@@ -59,6 +59,7 @@ def test_lenet5_half_halves_every_layer():
         full(torch.zeros(1, 1, 32, 32))
 
 
+@pytest.mark.slow
 def test_torchvision_models_by_name_with_other_channel_counts():
     net = create_model("tv:resnet18", 5, in_channels=1).eval()
     with torch.no_grad():
