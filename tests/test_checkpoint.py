@@ -181,3 +181,15 @@ def test_bundled_mnist_teacher_reproduces_its_card_on_mnist_test():
                       input_size=card["input_size"])
     assert result["n"] == card["accuracy"]["n"] == 10000
     assert abs(result["top1"] - card["accuracy"]["top1"]) <= 2e-4
+
+
+def test_teacher_list_shows_every_bundled_teacher_with_its_accuracy():
+    from click.testing import CliRunner
+
+    from train.checkpoint import bundled_teachers
+    from train.cli import teacher_group
+    result = CliRunner().invoke(teacher_group, ["list"])
+    assert result.exit_code == 0, result.output
+    for name, card in bundled_teachers().items():
+        assert f"teacher:{name}" in result.output
+        assert f"{100 * card['accuracy']['top1']:.2f}%" in result.output

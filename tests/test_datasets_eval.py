@@ -190,3 +190,30 @@ def test_teacher_recipe_learns_a_separable_set_writes_a_card_and_resumes(tmp_pat
     assert json.loads(card_path.read_text())["recipe"]["train_seconds"] == seconds
     with pytest.raises(TeacherTrainingError, match="another run"):
         train_teacher(TeacherConfig(**{**cfg.__dict__, "arch": "lenet5_half"}))
+
+
+def test_torchvision_sets_that_are_absent_and_cannot_download_say_where(tmp_path, monkeypatch):
+    import torchvision
+
+    calls = []
+
+    class Offline:
+        def __init__(self, root, train, download):
+            calls.append(download)
+            if not download:
+                raise RuntimeError("Dataset not found or corrupted.")
+            raise OSError("[Errno 101] Network is unreachable")
+
+    monkeypatch.setattr(torchvision.datasets, "CIFAR10", Offline)
+    with pytest.raises(DatasetNotFoundError, match=f"not under '{tmp_path}'.*Network is unreachable"):
+        open_dataset(f"cifar10:{tmp_path}:train")
+    assert calls == [False, True]    # looked locally first, then tried to download
+
+
+def test_train_transform_applies_per_item(tmp_path):
+    data = open_dataset(f"folder:{colour_folder(tmp_path / 'set')}",
+                        train_transform=lambda image: image.float().div(255).flip(0))
+    image, label = data[0]
+    assert label == 0 and image.dtype == torch.float32
+    assert image[:, 0, 0].tolist() == [1.0, 0.0, 0.0]   # blue, channels reversed
+    assert data.images.dtype == torch.uint8             # the stored set stays uint8

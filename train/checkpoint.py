@@ -175,6 +175,12 @@ def _resolve(spec: str) -> Path:
     return path
 
 
+def bundled_teachers() -> dict[str, dict]:
+    """name -> card of every teacher shipped in `train/teachers/` (`teacher:<name>`)."""
+    return {p.stem: validate_card(json.loads(p.read_text()), str(p))
+            for p in sorted(TEACHERS_DIR.glob("*.json"))}
+
+
 def _looks_like_card(path: Path) -> bool:
     try:
         data = json.loads(path.read_text())
@@ -402,6 +408,6 @@ def _export_input_shape(program) -> tuple | None:
     return None
 
 
-__all__ = ["ArchitectureMismatchError", "CheckpointError", "CorruptCheckpointError",
+__all__ = ["ArchitectureMismatchError", "CheckpointError", "bundled_teachers", "CorruptCheckpointError",
            "FORMAT_VERSION", "IMAGENET_MEAN", "IMAGENET_STD", "load_model", "make_card",
            "save_model", "validate_card"]

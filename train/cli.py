@@ -79,6 +79,19 @@ def teacher_train_cmd(arch, data, val, out, epochs, batch_size, lr, weight_decay
                f"{card['recipe']['train_seconds']:.0f} s)")
 
 
+@teacher_group.command("list")
+def teacher_list_cmd():
+    """The bundled teachers (usable as --model teacher:NAME) and their measured accuracy."""
+    from .checkpoint import bundled_teachers
+
+    for name, card in bundled_teachers().items():
+        acc = card["accuracy"]
+        measured = (f"top-1 {100 * acc['top1']:.2f}% on {acc['split']} (n={acc['n']})"
+                    if acc else "accuracy not measured")
+        click.echo(f"teacher:{name:<10} {card['arch']:<12} {card['in_channels']}x"
+                   f"{card['input_size']}x{card['input_size']}  {measured}")
+
+
 # --------------------------------------------------------------------------------- eval
 
 @click.command("eval")
