@@ -2,28 +2,19 @@
 and the bundled teachers."""
 from __future__ import annotations
 
-import json
-import os
 from pathlib import Path
 
 import pytest
 import torch
 
+from conftest import SHARED, shared_path
 from train.checkpoint import (IMAGENET_MEAN, IMAGENET_STD, ArchitectureMismatchError,
                               CheckpointError, CorruptCheckpointError, load_model, make_card,
                               save_model)
 from train.models import Normalized, create_model
 
 torch.set_num_threads(1)
-SHARED = Path(os.environ.get("SHADERKD_SHARED", Path(__file__).parents[1] / ".." / "shared"))
 TEACHERS = Path(__file__).parents[1] / "train" / "teachers"
-
-
-def shared(*parts) -> Path:
-    path = SHARED.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"{path} is absent (../shared holds the real data; set SHADERKD_SHARED)")
-    return path
 
 
 def small_model(arch="resnet20", classes=("cat", "dog", "emu"), mean=(0.4, 0.5, 0.6),
@@ -162,8 +153,8 @@ def test_bundled_teachers_load_by_name_with_their_measured_accuracy(name, thresh
 def test_third_party_resnet20_scores_on_the_jpeg_val_split():
     from train.datasets import open_dataset
     from train.evaluate import evaluate
-    path = shared("teachers", "akamaster-cifar10", "resnet20-12fca82f.th")
-    val = open_dataset(f"tar:{shared('data', 'cifar10-jpeg', 'val.tar.gz')}")
+    path = shared_path("teachers", "akamaster-cifar10", "resnet20-12fca82f.th")
+    val = open_dataset(f"tar:{shared_path('data', 'cifar10-jpeg', 'val.tar.gz')}")
     model, card = load_model(path, arch="resnet20", mean=IMAGENET_MEAN, std=IMAGENET_STD)
     result = evaluate(model, val, input_size=card["input_size"])
     assert result["n"] == 5000
@@ -175,7 +166,7 @@ def test_third_party_resnet20_scores_on_the_jpeg_val_split():
 def test_bundled_mnist_teacher_reproduces_its_card_on_mnist_test():
     from train.datasets import open_dataset
     from train.evaluate import evaluate
-    shared("data", "MNIST", "raw")
+    shared_path("data", "MNIST", "raw")
     model, card = load_model("teacher:mnist")
     result = evaluate(model, open_dataset(f"mnist:{SHARED / 'data'}:test"),
                       input_size=card["input_size"])

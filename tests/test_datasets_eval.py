@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import tarfile
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from click.testing import CliRunner
 from PIL import Image
 from torch import nn
 
+from conftest import shared_path
 from train.checkpoint import load_model
 from train.datasets import DatasetError, DatasetNotFoundError, open_dataset
 from train.evaluate import evaluate, format_report
@@ -22,7 +22,6 @@ from train.models import Normalized
 from train.teacher import TeacherConfig, TeacherTrainingError, random_crop, random_flip, train_teacher
 
 torch.set_num_threads(1)
-SHARED = Path(os.environ.get("SHADERKD_SHARED", Path(__file__).parents[1] / ".." / "shared"))
 COLOURS = {"blue": (0, 0, 255), "green": (0, 255, 0), "red": (255, 0, 0)}
 
 
@@ -128,9 +127,8 @@ def test_bad_specs_and_files_raise_specific_errors(tmp_path):
 
 @pytest.mark.shared
 def test_mnist_through_torchvision_layout():
-    if not (SHARED / "data" / "MNIST" / "raw").is_dir():
-        pytest.skip(f"{SHARED / 'data' / 'MNIST'} is absent (set SHADERKD_SHARED)")
-    test = open_dataset(f"mnist:{SHARED / 'data'}")
+    shared_path("data", "MNIST", "raw")
+    test = open_dataset(f"mnist:{shared_path('data')}")
     assert len(test) == 10000 and test.images.shape == (10000, 1, 28, 28)
     assert test.images.dtype == torch.uint8 and test.classes[7] == "seven"
     assert np.bincount(test.labels.numpy()).tolist()[:2] == [980, 1135]
