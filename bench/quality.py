@@ -1,0 +1,169 @@
+"""make bench-quality: which distillation method is better on MNIST, and by how much, on one budget.
+
+Teacher `teacher:mnist` (LeNet-5) -> student LeNet-5-half, five methods on the same budget: the same
+number of student updates at the same batch size (`--steps`, `--batch-size`), 3 seeds each:
+
+    shader (ours)       mnist-lenet5       shader images + augmentation + boundary pairs, KL
+    DFAD                mnist-dfad         adversarial generator (5 student steps : 1 generator step)
+    RDSKD               mnist-rdskd        generator trained first (`--rdskd-pretrain` steps), KL at T=10
+    KD on real MNIST    mnist-real-kd      the 60,000 real training images, KL: the upper bound
+    supervised          mnist-supervised   the real images and labels, no teacher
+
+Each run is an ordinary `shaderkd distill` run directory under `--out` (a finished run is reused, an
+interrupted one resumes). The MNIST test split is scored at every evaluation for the curves only
+(`eval.monitor`): nothing is chosen on it. The table reports the test accuracy of the student at the
+end of the budget ("final") and of the checkpoint the trainer selects by agreement with the teacher
+on held-out shader images ("selected"), mean and sample std over seeds; wall time includes RDSKD's
+generator phase; images/s counts the images the student trained on.
+
+Writes `<results>/quality-mnist.md` (the table), `.csv` (one row per run) and `.png` (test accuracy
+against wall time).
+
+    .venv/bin/python bench/quality.py [--steps 300] [--batch-size 128] [--seeds 0 1 2] [--threads 0]
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import logging
+import os
+import platform
+import statistics
+import time
+from pathlib import Path
+
+import torch
+
+from train.distill import distill
+from train.plots import read_metrics
+from train.recipe import load_recipe
+
+REPO = Path(__file__).resolve().parents[1]
+METHODS = {   # recipe -> label in the table
+    "mnist-lenet5": "shader (ours)",
+    "mnist-dfad": "DFAD",
+    "mnist-rdskd": "RDSKD",
+    "mnist-real-kd": "KD on real MNIST (upper bound)",
+    "mnist-supervised": "supervised, real labels (no teacher)",
+}
+log = logging.getLogger("bench.quality")
+
+
+def overrides_for(recipe: str, args) -> list[str]:
+    """The budget, made the same for every method: student updates, batch size, evaluation points."""
+    every = max(1, args.steps // args.evals)
+    sets = [f"optim.steps={args.steps}", f"data.batch_size={args.batch_size}", f"eval.every={every}",
+            f"run.log_every={max(1, every // 2)}", f"run.ckpt_every={every}", f"run.threads={args.threads}",
+            f"eval.monitor=mnist:{{shared}}/data:test", f"data.shards={args.shards}"]
+    if recipe in ("mnist-lenet5", "mnist-real-kd", "mnist-supervised"):   # warm-up: 5% of the run, as in the recipes
+        sets.append(f"optim.warmup_steps={args.steps // 20}")
+    if recipe == "mnist-rdskd":
+        sets.append(f"generator.pretrain_steps={args.rdskd_pretrain}")
+    return sets
+
+
+def run_one(label: str, recipe_name: str, seed: int, args) -> dict:
+    out = Path(args.out) / f"{recipe_name}-s{seed}"
+    recipe = load_recipe(recipe_name, overrides_for(recipe_name, args) + [f"seed={seed}"])
+    if (out / "report.json").is_file():
+        log.info("%s seed %d: reusing %s", label, seed, out)
+        report = json.loads((out / "report.json").read_text())
+    else:
+        log.info("%s seed %d: running into %s", label, seed, out)
+        report = distill(recipe, out)
+    evals = [r for r in read_metrics(out / "metrics.jsonl") if r["event"] == "eval"]
+    return {"method": label, "recipe": recipe_name, "seed": seed, "steps": recipe.optim.steps,
+            "batch_size": recipe.data.batch_size, "final_test_top1": evals[-1]["monitor_top1"],
+            "selected_test_top1": report["test"]["student_top1"], "teacher_test_top1": report["test"]["teacher_top1"],
+            "selected_step": report["best_step"], "wall_s": report["wall_s"], "images_per_s": report["images_per_s"],
+            "run_dir": str(out), "curve": [(r["elapsed_s"], r["monitor_top1"]) for r in evals]}
+
+
+def mean_std(values: list[float]) -> tuple[float, float]:
+    return statistics.fmean(values), (statistics.stdev(values) if len(values) > 1 else 0.0)
+
+
+def write_table(rows: list[dict], args, path: Path, started: float) -> None:
+    teacher = rows[0]["teacher_test_top1"]
+    lines = ["# Distillation quality on MNIST: teacher LeNet-5 -> student LeNet-5-half", "",
+             f"Budget: {args.steps} student updates at batch {args.batch_size} for every method "
+             f"(RDSKD also trains its generator for {args.rdskd_pretrain} steps first, counted in its wall time); "
+             f"seeds {', '.join(map(str, args.seeds))}. Teacher test top-1: {teacher:.4f}. "
+             f"Test = the 10,000 MNIST test images, never used for choosing.", "",
+             "| method | recipe | final test top-1 | selected test top-1 | wall time (s) | images/s |",
+             "|---|---|---|---|---|---|"]
+    for label in dict.fromkeys(r["method"] for r in rows):
+        rs = [r for r in rows if r["method"] == label]
+        f, s, w, ips = (mean_std([r[k] for r in rs]) for k in ("final_test_top1", "selected_test_top1", "wall_s", "images_per_s"))
+        lines.append(f"| {label} | `{rs[0]['recipe']}` | {f[0]:.4f} ± {f[1]:.4f} | {s[0]:.4f} ± {s[1]:.4f} "
+                     f"| {w[0]:.0f} ± {w[1]:.0f} | {ips[0]:.0f} |")
+    lines += ["", "Mean ± sample std over seeds. *final*: the student after the last update; *selected*: the "
+              "checkpoint chosen by agreement with the teacher on held-out shader images (the same rule for "
+              "every method). *images/s*: images the student trained on per second of wall time (a generator's "
+              "own training images are not counted).", "",
+              f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, torch "
+              f"{torch.__version__}, {torch.get_num_threads()} threads; the whole benchmark took "
+              f"{(time.time() - started) / 60:.1f} min.", "",
+              "Command: `" + " ".join(["python bench/quality.py", f"--steps {args.steps}", f"--batch-size {args.batch_size}",
+                                       f"--rdskd-pretrain {args.rdskd_pretrain}", "--seeds", *map(str, args.seeds)]) + "`", ""]
+    path.write_text("\n".join(lines))
+
+
+def write_csv(rows: list[dict], path: Path) -> None:
+    keys = [k for k in rows[0] if k != "curve"]
+    with open(path, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=keys)
+        w.writeheader()
+        for r in rows:
+            w.writerow({k: r[k] for k in keys})
+
+
+def plot(rows: list[dict], path: Path) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7.5, 4.5))
+    for i, label in enumerate(dict.fromkeys(r["method"] for r in rows)):
+        for j, r in enumerate(x for x in rows if x["method"] == label):
+            t, acc = zip(*r["curve"])
+            ax.plot(t, acc, color=f"C{i}", marker="o", markersize=3, alpha=0.8, label=label if j == 0 else None)
+    ax.set_xscale("log")
+    ax.set_xlabel("wall time (s, log scale)")
+    ax.set_ylabel("MNIST test top-1")
+    ax.set_ylim(0, 1)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right")
+    ax.set_title("LeNet-5 -> LeNet-5-half, one budget of student updates")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--steps", type=int, default=300, help="student updates per run (the budget)")
+    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--rdskd-pretrain", type=int, default=150, help="RDSKD generator steps before the student's")
+    p.add_argument("--evals", type=int, default=6, help="evaluations per run (points on the curves)")
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    p.add_argument("--methods", nargs="+", default=list(METHODS), choices=list(METHODS), help="recipes to run")
+    p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
+    p.add_argument("--shards", default="{repo}/shards/default", help="shader set (`make shards` renders it)")
+    p.add_argument("--out", default=str(REPO / "runs" / "bench-quality"))
+    p.add_argument("--results", default=str(REPO / "bench" / "results"))
+    args = p.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    started = time.time()
+    rows = [run_one(METHODS[recipe], recipe, seed, args) for recipe in args.methods for seed in args.seeds]
+    results = Path(args.results)
+    results.mkdir(parents=True, exist_ok=True)
+    write_table(rows, args, results / "quality-mnist.md", started)
+    write_csv(rows, results / "quality-mnist.csv")
+    plot(rows, results / "quality-mnist.png")
+    print((results / "quality-mnist.md").read_text())
+
+
+if __name__ == "__main__":
+    main()
