@@ -187,3 +187,24 @@ def test_cli_distill_and_curate(world, tmp_path):
                                           str(tmp_path / "cur"), "--per-class", "4", "--device", "cpu"])
     assert cur.exit_code == 0, cur.output
     assert "relative entropy" in cur.output
+
+
+def test_real_validation_data_chooses_the_best_and_is_reported(world, tmp_path):
+    import numpy as np
+    from PIL import Image
+    rng = np.random.default_rng(0)
+    for c in range(10):   # an ImageFolder of 28 px grey images, classes named 0..9 like the teacher's
+        (tmp_path / "val" / str(c)).mkdir(parents=True)
+        for i in range(3):
+            Image.fromarray(rng.integers(0, 256, (28, 28), dtype=np.uint8)).save(tmp_path / "val" / str(c) / f"{i}.png")
+    r = tiny_recipe(world, optim__steps=4, optim__warmup_steps=1, eval__every=2)
+    r.eval.val = f"folder:{tmp_path / 'val'}"
+    r.eval.test = f"folder:{tmp_path / 'absent'}"
+    report = distill(r, tmp_path / "run")
+    assert report["selected_by"] == "val_top1" and report["val"]["n"] == 30
+    assert {"student_top1", "teacher_top1", "ratio", "agreement"} <= set(report["val"])
+    assert "test" not in report and any("absent" in n for n in report["notes"])
+    evals = [m for m in metrics(tmp_path / "run") if m["event"] == "eval"]
+    assert [m["step"] for m in evals] == [2, 4] and all("val_top1" in m for m in evals)
+    _, card = load_model(tmp_path / "run")
+    assert card["accuracy"]["split"].startswith("folder:") and card["accuracy"]["n"] == 30
