@@ -38,12 +38,39 @@ def timed_render(bank, out, count, size, workers, seed):
             "renderer": marks.get("renderer")}
 
 
+def naive_loop(bank_path, count, size, supersample=2, seed=3):
+    """The baseline the engine is measured against: one process, one draw, one blocking read and one
+    PNG per image (programs compiled and warmed first, as the engine does)."""
+    import os
+
+    os.environ.setdefault("LP_NUM_THREADS", "1")
+    from render import frames as F
+    from render.bank import load_bank
+    from render.context import GLRenderer
+    from render.params import draw
+    from render.worker import _uniforms
+
+    bank = load_bank(bank_path)
+    shaders = bank.by_name()
+    gl = GLRenderer(size * supersample)
+    specs = [draw(seed, i, 0, bank.names, set()) for i in range(count)]
+    progs = {n: gl.compile(n, shaders[n].fragment) for n in {s.shader for s in specs}}
+    for s in specs[:len(progs) * 3]:
+        gl.render(progs[s.shader], [_uniforms(s)])
+    t0 = time.perf_counter()
+    for s in specs:
+        images, _ = F.finish(gl.render(progs[s.shader], [_uniforms(s)]), supersample)
+        F.encode_png(images[0])
+    return count / (time.perf_counter() - t0)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--bank", default="shaders")
     ap.add_argument("--count-32", type=int, default=6000)
     ap.add_argument("--count-128", type=int, default=1500)
     ap.add_argument("--out", default="bench/results/render.json")
+    ap.add_argument("--naive", action="store_true", help="Also time the naive one-draw-one-read loop (1 core).")
     args = ap.parse_args()
     cores = os.cpu_count() or 1
     rows = []
@@ -60,6 +87,11 @@ def main():
                 print(f"{size:4d} px  {workers} worker(s)  {row['img_per_s']:9.1f} img/s  "
                       f"(shards {row['shard_s']:.1f} s for {count}; shader check {row['check_s_cold']:.1f} s cold, "
                       f"{row['check_s_warm']:.1f} s warm)  on {row['renderer']}", flush=True)
+        if args.naive:
+            for size, count in ((32, args.count_32 // 2), (128, args.count_128 // 2)):
+                rate = naive_loop(args.bank, count, size)
+                rows.append({"size": size, "workers": 1, "count": count, "img_per_s": round(rate, 1), "naive": True})
+                print(f"{size:4d} px  naive loop, 1 core  {rate:9.1f} img/s", flush=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)

@@ -7,12 +7,22 @@ import sys
 import click
 
 from render.bank import BankError, load_bank
+from render.cli_bank import bank_list_cmd, bank_stats_cmd
 from render.params import NoUsableShaderError
 from render.pool import RenderWorkerError
 from render.run import RenderConfig, RenderConfigError, check_shaders, parse_shard_range, render_set, sample_frames
 from shards.format import ShardFormatError
 
 ERRORS = (BankError, RenderConfigError, RenderWorkerError, NoUsableShaderError, ShardFormatError, OSError)
+
+
+def _first_line(detail: str | None) -> str:
+    """The telling line of a driver log: the first one mentioning an error, else the first."""
+    lines = [ln.strip() for ln in (detail or "").splitlines() if ln.strip()]
+    for ln in lines:
+        if "error" in ln.lower() and "compiler failed" not in ln.lower():
+            return ln[:200]
+    return lines[0][:200] if lines else ""
 
 
 def _fail(exc: Exception):
@@ -53,8 +63,8 @@ def render_cmd(bank, out, count, size, supersample, shard_size, seed, workers, s
             elif kind == "progress" and bar is not None:
                 bar.update(info["n"])
             elif kind == "excluded":
-                detail = (info.get("detail") or "").strip().splitlines()
-                click.echo(f"excluded shader {info['name']}: {info['reason']}" + (f": {detail[0][:200]}" if detail else ""), err=True)
+                detail = _first_line(info.get("detail"))
+                click.echo(f"excluded shader {info['name']}: {info['reason']}" + (f": {detail}" if detail else ""), err=True)
             elif kind == "redo":
                 click.echo(f"re-rendering {len(info['shards'])} shard(s) that used a shader excluded later", err=True)
 
@@ -173,14 +183,8 @@ def _report(as_json, name, size, status, detail, ms):
     if as_json:
         click.echo(json.dumps({"shader": name, "size": size, "status": status, "detail": detail, "ms": ms}))
     elif status != "ok" or detail:
-        first = (detail or "").strip().splitlines()
-        click.echo(f"{status.upper():11s} {name} @ {size}px: {first[0][:160] if first else ''}")
+        click.echo(f"{status.upper():11s} {name} @ {size}px: {_first_line(detail)}")
 
 
-try:  # bank list / bank stats (render/cli_bank.py)
-    from render.cli_bank import bank_list_cmd, bank_stats_cmd
-
-    bank_group.add_command(bank_list_cmd, "list")
-    bank_group.add_command(bank_stats_cmd, "stats")
-except ImportError:
-    pass
+bank_group.add_command(bank_list_cmd, "list")
+bank_group.add_command(bank_stats_cmd, "stats")

@@ -4,13 +4,14 @@ Each worker announces (`busy`) the shader it is about to compile or draw. If no 
 arrives within `time_budget` seconds, the worker is presumed stuck in that shader (an endless loop
 on llvmpipe, a driver hang): it is killed with SIGKILL, a fresh worker takes its place, and the
 caller is told which job was lost and which shader to blame. A worker that dies on its own
-(a driver crash) is handled the same way.
+(a driver crash) is handled the same way. Every worker reports over its own pipe, so killing one
+mid-message cannot corrupt what the others say (a shared multiprocessing.Queue could be).
 """
 from __future__ import annotations
 
 import multiprocessing as mp
-import queue
 import time
+from multiprocessing.connection import wait
 from dataclasses import dataclass, field
 
 from render.worker import worker_main
@@ -24,6 +25,7 @@ class RenderWorkerError(Exception):
 class _Slot:
     proc: mp.Process
     tasks: object
+    conn: object
     ready: bool = False
     job: tuple | None = None
     busy_shader: str | None = None
@@ -31,12 +33,11 @@ class _Slot:
 
 
 class WorkerPool:
-    def __init__(self, n: int, settings: dict, time_budget: float, start_timeout: float = 120.0):
+    def __init__(self, n: int, settings: dict, time_budget: float, start_timeout: float = 300.0):
         self.ctx = mp.get_context("spawn")
         self.settings = {**settings, "workers": n}
         self.time_budget = time_budget
         self.start_timeout = start_timeout
-        self.events = self.ctx.Queue()
         self.slots: dict[int, _Slot] = {}
         self._next_id = 0
         self.renderer: dict | None = None
@@ -47,9 +48,11 @@ class WorkerPool:
         wid = self._next_id
         self._next_id += 1
         tasks = self.ctx.Queue()
-        proc = self.ctx.Process(target=worker_main, args=(wid, self.settings, tasks, self.events), daemon=True)
+        receiver, sender = self.ctx.Pipe(duplex=False)
+        proc = self.ctx.Process(target=worker_main, args=(wid, self.settings, tasks, sender), daemon=True)
         proc.start()
-        self.slots[wid] = _Slot(proc, tasks)
+        sender.close()  # the child holds its own copy; EOF here then means the worker is gone
+        self.slots[wid] = _Slot(proc, tasks, receiver)
         return wid
 
     def idle(self) -> list[int]:
@@ -62,34 +65,34 @@ class WorkerPool:
 
     def poll(self, timeout: float = 0.2):
         """Yield events; `("lost", wid, job, shader, why)` for a worker killed or dead."""
-        # wait up to `timeout` for the first event, then drain what is already there without waiting
-        wait = timeout
-        while True:
-            try:
-                ev = self.events.get(timeout=wait) if wait > 0 else self.events.get_nowait()
-            except queue.Empty:
-                break
-            wait = 0.0
-            wid = ev[1]
-            slot = self.slots.get(wid)
-            if slot is None:
-                continue  # a message from a worker already killed
-            slot.last_event = time.monotonic()
-            kind = ev[0]
-            if kind == "ready":
-                slot.ready = True
-                self.renderer = ev[2]
-            elif kind == "busy":
-                slot.busy_shader = ev[2]
-            elif kind == "failed":
-                self._retire(wid)
-                raise RenderWorkerError(f"render worker {wid} failed:\n{ev[2]}")
-            if kind == "exclude":
-                ev = (*ev, slot.job)  # the job the worker abandoned, so the caller can redo it
-            if kind in ("checked", "exclude", "shard_done", "frames"):
-                slot.job, slot.busy_shader = None, None
-            yield ev
+        ready = wait([slot.conn for slot in self.slots.values()], timeout)
+        for wid, slot in list(self.slots.items()):
+            if slot.conn not in ready:
+                continue
+            while wid in self.slots and slot.conn.poll():
+                try:
+                    ev = slot.conn.recv()
+                except (EOFError, OSError):
+                    break  # the worker died; the watchdog below reports it
+                yield from self._handle(wid, slot, ev)
         yield from self._watchdog()
+
+    def _handle(self, wid, slot, ev):
+        slot.last_event = time.monotonic()
+        kind = ev[0]
+        if kind == "ready":
+            slot.ready = True
+            self.renderer = ev[2]
+        elif kind == "busy":
+            slot.busy_shader = ev[2]
+        elif kind == "failed":
+            self._retire(wid)
+            raise RenderWorkerError(f"render worker {wid} failed:\n{ev[2]}")
+        if kind == "exclude":
+            ev = (*ev, slot.job)  # the job the worker abandoned, so the caller can redo it
+        if kind in ("checked", "exclude", "shard_done", "frames"):
+            slot.job, slot.busy_shader = None, None
+        yield ev
 
     def _watchdog(self):
         now = time.monotonic()
@@ -116,6 +119,7 @@ class WorkerPool:
         if slot.proc.is_alive():
             slot.proc.kill()
         slot.proc.join(timeout=5)
+        slot.conn.close()
 
     def close(self) -> None:
         for wid, slot in list(self.slots.items()):

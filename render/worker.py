@@ -42,7 +42,18 @@ class ExcludeShader(Exception):
         self.name, self.reason, self.detail = name, reason, detail
 
 
-def worker_main(wid: int, settings: dict, tasks, events) -> None:
+class _Channel:
+    """Events go over this worker's own pipe: a worker killed mid-send can only break its own channel."""
+
+    def __init__(self, conn):
+        self.conn = conn
+
+    def put(self, event) -> None:
+        self.conn.send(event)
+
+
+def worker_main(wid: int, settings: dict, tasks, conn) -> None:
+    events = _Channel(conn)
     if settings["workers"] > 1:
         os.environ.setdefault("LP_NUM_THREADS", "1")
     try:
