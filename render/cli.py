@@ -57,8 +57,16 @@ def render_cmd(bank, out, count, size, supersample, shard_size, seed, workers, s
             if kind == "start":
                 click.echo(f"bank {bank}: {len(info['bank'])} shaders, hash {info['bank_hash'][:12]}; "
                            f"{info['todo']} of {info['shards']} shards to render ({info['images']} images)", err=True)
-                bar = tqdm(total=info["images"], unit="img", desc="render", file=sys.stderr, dynamic_ncols=True)
+                bar = tqdm(total=info["images"], unit="img", desc="render", file=sys.stderr, dynamic_ncols=True,
+                           delay=0.5)
+                bar.checks = None
+            elif kind == "checking":
+                bar.checks = tqdm(total=info["n"], unit="shader", desc="check", file=sys.stderr, dynamic_ncols=True, leave=False)
+            elif kind == "checked" and getattr(bar, "checks", None) is not None:
+                bar.checks.update(1)
             elif kind == "renderer":
+                if bar.checks is not None:
+                    bar.checks.close()
                 click.echo(f"rendering on {info['GL_RENDERER']} ({info['GL_VERSION']})", err=True)
             elif kind == "progress" and bar is not None:
                 bar.update(info["n"])

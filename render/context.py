@@ -40,7 +40,8 @@ class GLRenderer:
         if egl_device is not None:
             kwargs["device_index"] = egl_device
         try:
-            self.ctx = moderngl.create_context(**kwargs)
+            with _quiet_stderr(os.environ.get("glsl_zero_init") == "true"):
+                self.ctx = moderngl.create_context(**kwargs)
         except Exception as exc:  # moderngl raises plain Exceptions for EGL failures
             raise RuntimeError(
                 f"could not create a headless OpenGL 3.3 context over EGL ({exc}). On Debian install "
@@ -119,7 +120,21 @@ class GLRenderer:
         self.ctx.release()
 
 
-def limit_raster_threads(workers: int) -> None:
-    """Several render processes each get one llvmpipe raster thread, or they fight for the cores."""
-    if workers > 1:
-        os.environ.setdefault("LP_NUM_THREADS", "1")
+class _quiet_stderr:
+    """Mesa prints an 'ATTENTION: default value of option ... overridden' line when the driver loads
+    with an option set by environment; silence the C-level stderr for that moment only."""
+
+    def __init__(self, active: bool):
+        self.active = active
+
+    def __enter__(self):
+        if self.active:
+            self.saved = os.dup(2)
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 2)
+            os.close(devnull)
+
+    def __exit__(self, *exc):
+        if self.active:
+            os.dup2(self.saved, 2)
+            os.close(self.saved)

@@ -173,8 +173,19 @@ def render_set(cfg: RenderConfig, on_event: Event = _noop) -> dict:
             workers = max(1, min(workers, len(todo)))
         with WorkerPool(workers, settings, cfg.time_budget) as pool:
             if unchecked:
-                results = check_shaders(bank, pool, unchecked, cfg.check_frames, cfg.max_frame_ms, on_event)
-                checked.update(results)
+                on_event("checking", n=len(unchecked))
+                last_save = time.monotonic()
+
+                def keep(kind, **info):  # persist check results as they come: a kill loses little
+                    nonlocal last_save
+                    on_event(kind, **info)
+                    if kind == "checked":
+                        checked[info["name"]] = {k: info[k] for k in ("status", "detail", "ms")}
+                        if time.monotonic() - last_save > 5:
+                            _save_json(parts / "checked.json", checked)
+                            last_save = time.monotonic()
+
+                check_shaders(bank, pool, unchecked, cfg.check_frames, cfg.max_frame_ms, keep)
                 _save_json(parts / "checked.json", checked)
             for name, r in checked.items():
                 if r["status"] != "ok" and name not in excluded:
