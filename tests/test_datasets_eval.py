@@ -189,6 +189,16 @@ def test_teacher_recipe_learns_a_separable_set_writes_a_card_and_resumes(tmp_pat
     with pytest.raises(TeacherTrainingError, match="another run"):
         train_teacher(TeacherConfig(**{**cfg.__dict__, "arch": "lenet5_half"}))
 
+    # fine-tuning from the run keeps its normalisation and records where it started
+    tuned = TeacherConfig(**{**cfg.__dict__, "out": str(tmp_path / "tuned"), "epochs": 1,
+                             "lr": 0.01, "init": str(tmp_path / "run")})
+    tuned_card = json.loads(train_teacher(tuned).read_text())
+    assert tuned_card["mean"] == card["mean"] and tuned_card["recipe"]["init"] == tuned.init
+    assert tuned_card["accuracy"]["top1"] == 1.0
+    with pytest.raises(TeacherTrainingError, match="is a lenet5"):
+        train_teacher(TeacherConfig(**{**tuned.__dict__, "arch": "lenet5_half",
+                                       "out": str(tmp_path / "other")}))
+
 
 def test_torchvision_sets_that_are_absent_and_cannot_download_say_where(tmp_path, monkeypatch):
     import torchvision

@@ -49,10 +49,11 @@ def teacher_group():
 @click.option("--device", default="auto", show_default=True)
 @click.option("--precision", type=click.Choice(["auto", "fp32", "bf16"]), default="auto",
               show_default=True, help="auto: bf16 autocast on a GPU, fp32 on a CPU")
+@click.option("--init", default=None, help="start from this model's weights (card, run directory or teacher:NAME)")
 @click.option("--threads", type=int, default=None, help="CPU threads for torch")
 def teacher_train_cmd(arch, data, val, out, epochs, batch_size, lr, weight_decay,
                       label_smoothing, warmup_epochs, crop_padding, flip, seed, device,
-                      precision, threads):
+                      precision, init, threads):
     """Supervised training with SGD (Nesterov), warm-up + cosine, flips and crops; keeps the
     epoch with the best validation top-1 as OUT/best.{safetensors,json}."""
     import torch
@@ -68,7 +69,7 @@ def teacher_train_cmd(arch, data, val, out, epochs, batch_size, lr, weight_decay
                         batch_size=batch_size, lr=lr, weight_decay=weight_decay,
                         label_smoothing=label_smoothing, warmup_epochs=warmup_epochs,
                         crop_padding=crop_padding, flip=flip, seed=seed, device=device,
-                        precision=precision, command="shaderkd " + shlex.join(sys.argv[1:]))
+                        precision=precision, init=init, command="shaderkd " + shlex.join(sys.argv[1:]))
     try:
         card_path = train_teacher(cfg)
     except (DatasetError, CheckpointError, TeacherTrainingError, ValueError) as exc:

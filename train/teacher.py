@@ -56,6 +56,7 @@ class TeacherConfig:
     device: str = "auto"               # auto: cuda when available
     channels_last: bool = True
     precision: str = "auto"            # auto: bf16 autocast on a GPU, fp32 on a CPU; or fp32, bf16
+    init: str | None = None            # start from this model's weights (a card or run dir)
     command: str = ""                  # the command line, recorded in the card
     extra: dict = field(default_factory=dict)
 
@@ -165,6 +166,8 @@ def train_teacher(cfg: TeacherConfig, on_epoch: Callable[[dict], None] | None = 
     mean, std = channel_stats(x_train)
 
     model = Normalized(create_model(cfg.arch, len(train_set.classes), c), mean, std).to(device)
+    if cfg.init:
+        model, mean, std = _initial(cfg, train_set, model)
     memory_format = torch.channels_last if cfg.channels_last else torch.contiguous_format
     model = model.to(memory_format=memory_format)
     optimizer = torch.optim.SGD(_param_groups(model.net, cfg.weight_decay), lr=cfg.lr,
@@ -193,8 +196,7 @@ def train_teacher(cfg: TeacherConfig, on_epoch: Callable[[dict], None] | None = 
         model.net.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
-        generator.set_state(state["generator"].to("cpu") if device.type == "cpu"
-                            else state["generator"].cpu())
+        generator.set_state(state["generator"].cpu())
         start_epoch, best, best_epoch = state["epoch"], state["best"], state["best_epoch"]
         elapsed = state["elapsed"]
         log.info("resuming %s at epoch %d (best val %.4f)", last, start_epoch, best)
@@ -249,6 +251,20 @@ def train_teacher(cfg: TeacherConfig, on_epoch: Callable[[dict], None] | None = 
     card = _card(cfg, train_set, val_set, mean, std, flip, best, best_epoch, cfg.epochs,
                  elapsed, device, autocast)
     return save_model(out / "best", best_model, card)
+
+
+def _initial(cfg: TeacherConfig, train_set: LabeledImages, fresh: Normalized):
+    """(model, mean, std) of `cfg.init`, checked against the run: it keeps its own
+    normalisation."""
+    from .checkpoint import load_model
+    model, card = load_model(cfg.init, device=fresh.mean.device)
+    if card["arch"] != cfg.arch or card["classes"] != train_set.classes \
+            or card["in_channels"] != train_set.channels:
+        raise TeacherTrainingError(
+            f"--init {cfg.init} is a {card['arch']} for {card['in_channels']}-channel "
+            f"{card['classes']}, but this run trains a {cfg.arch} for {train_set.channels}-channel "
+            f"{train_set.classes}")
+    return model.train(), card["mean"], card["std"]
 
 
 def _check_pair(train_set: LabeledImages, val_set: LabeledImages) -> None:
