@@ -208,3 +208,13 @@ def test_real_validation_data_chooses_the_best_and_is_reported(world, tmp_path):
     assert [m["step"] for m in evals] == [2, 4] and all("val_top1" in m for m in evals)
     _, card = load_model(tmp_path / "run")
     assert card["accuracy"]["split"].startswith("folder:") and card["accuracy"]["n"] == 30
+
+
+def test_a_run_that_never_checkpointed_starts_afresh(world, tmp_path):
+    bad = tiny_recipe(world, optim__steps=2, optim__warmup_steps=1)
+    bad.teacher = str(tmp_path / "no-such-teacher.json")
+    from train.checkpoint import CheckpointError
+    with pytest.raises((CheckpointError, FileNotFoundError)):
+        distill(bad, tmp_path / "run")
+    report = distill(tiny_recipe(world, optim__steps=2, optim__warmup_steps=1), tmp_path / "run")
+    assert report["images_seen"] == 64

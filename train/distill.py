@@ -195,17 +195,21 @@ def _truncate_metrics(path: Path, step: int) -> None:
 
 
 def prepare_run_dir(out: Path, recipe: Recipe) -> bool:
-    """Write config/seed for a new run or check them for a resumed one; True when resuming."""
+    """Write config/seed for a new run or check them for a resumed one; True when resuming.
+
+    A directory without a checkpoint (a run that failed or was killed before its first one) has
+    nothing to resume and is started afresh, whatever its config.json says.
+    """
     out.mkdir(parents=True, exist_ok=True)
     config = to_dict(recipe)
     cfg_path = out / "config.json"
-    if cfg_path.exists():
-        old = json.loads(cfg_path.read_text())
-        if old != json.loads(json.dumps(config)):
-            diff = sorted(k for k in set(old) | set(config) if old.get(k) != json.loads(json.dumps(config)).get(k))
+    if cfg_path.exists() and (out / "state.pt").exists():
+        old, new = json.loads(cfg_path.read_text()), json.loads(json.dumps(config))
+        if old != new:
+            diff = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
             raise RunDirError(f"{out} holds a run with another configuration (differs in: {', '.join(diff)}); "
                               f"resume it with the same recipe and --set values, or choose a new --out")
-        return (out / "state.pt").exists()
+        return True
     cfg_path.write_text(json.dumps(config, indent=1) + "\n")
     (out / "seed").write_text(f"{recipe.seed}\n")
     return False
