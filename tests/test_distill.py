@@ -127,15 +127,18 @@ def test_end_to_end_from_rendered_shards(tmp_path):
     pytest.importorskip("moderngl")
     if not (REPO / "render" / "cli.py").is_file():
         pytest.skip("the renderer CLI (render/cli.py) is not there yet")
-    teacher = REPO / "train" / "teachers" / "cifar10.json"
-    if not teacher.is_file():
-        pytest.skip("the bundled CIFAR-10 teacher (train/teachers/cifar10.json) is not there yet")
+    torch.manual_seed(0)
+    card = make_card("resnet20", [f"c{i}" for i in range(10)], in_channels=3, input_size=32,
+                     mean=[0.5] * 3, std=[0.25] * 3, trained_on="random init (test)")
+    save_model(tmp_path / "teacher", Normalized(create_model("resnet20", 10), [0.5] * 3, [0.25] * 3), card)
     env = {"LP_NUM_THREADS": "1", "PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin"}
     done = subprocess.run([sys.executable, "-m", "shaderkd.cli", "render", "--bank", str(REPO / "shaders"),
                            "--out", str(tmp_path / "set"), "--count", "96", "--size", "32",
-                           "--shard-size", "32", "--workers", "1"], env=env, capture_output=True, text=True)
+                           "--shard-size", "32", "--workers", "1"], env=env, cwd=REPO, capture_output=True,
+                          text=True)
     assert done.returncode == 0, done.stderr
     r = load_recipe("cifar10-cpu", [f"data.shards={json.dumps(str(tmp_path / 'set'))}", "data.batch_size=16",
+                                    f"teacher={json.dumps(str(tmp_path / 'teacher.json'))}", "student=resnet20",
                                     "optim.steps=3", "optim.warmup_steps=1", "eval.val=''", "eval.test=''",
                                     "eval.every=3", "run.log_every=1", "attack.steps=2"])
     report = distill(r, tmp_path / "run")
