@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from conftest import SHARED, shared_path
+from conftest import shared_path
 from train.checkpoint import (IMAGENET_MEAN, IMAGENET_STD, ArchitectureMismatchError,
                               CheckpointError, CorruptCheckpointError, load_model, make_card,
                               save_model)
@@ -163,24 +163,15 @@ def test_third_party_resnet20_scores_on_the_jpeg_val_split():
 
 @pytest.mark.slow
 @pytest.mark.shared
-def test_bundled_mnist_teacher_reproduces_its_card_on_mnist_test():
+@pytest.mark.parametrize("name, spec", [
+    ("mnist", "mnist:{data}:test"), ("cifar10", "tar:{data}/cifar10-jpeg/val.tar.gz")])
+def test_bundled_teachers_reproduce_their_cards(name, spec):
     from train.datasets import open_dataset
     from train.evaluate import evaluate
-    shared_path("data", "MNIST", "raw")
-    model, card = load_model("teacher:mnist")
-    result = evaluate(model, open_dataset(f"mnist:{SHARED / 'data'}:test"),
+    data = shared_path("data")
+    model, card = load_model(f"teacher:{name}")
+    result = evaluate(model, open_dataset(spec.format(data=data)),
                       input_size=card["input_size"])
-    assert result["n"] == card["accuracy"]["n"] == 10000
-    assert abs(result["top1"] - card["accuracy"]["top1"]) <= 2e-4
-
-
-def test_teacher_list_shows_every_bundled_teacher_with_its_accuracy():
-    from click.testing import CliRunner
-
-    from train.checkpoint import bundled_teachers
-    from train.cli import teacher_group
-    result = CliRunner().invoke(teacher_group, ["list"])
-    assert result.exit_code == 0, result.output
-    for name, card in bundled_teachers().items():
-        assert f"teacher:{name}" in result.output
-        assert f"{100 * card['accuracy']['top1']:.2f}%" in result.output
+    assert result["n"] == card["accuracy"]["n"]
+    # the card was measured during training (channels-last layout): allow two images' rounding
+    assert abs(result["top1"] - card["accuracy"]["top1"]) <= 2 / result["n"]
