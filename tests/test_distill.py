@@ -135,7 +135,7 @@ def test_end_to_end_from_rendered_shards(tmp_path):
     done = subprocess.run([sys.executable, "-m", "shaderkd.cli", "render", "--bank", str(REPO / "shaders"),
                            "--out", str(tmp_path / "set"), "--count", "96", "--size", "32",
                            "--shard-size", "32", "--workers", "1"], env=env, cwd=REPO, capture_output=True,
-                          text=True)
+                           text=True)
     assert done.returncode == 0, done.stderr
     r = load_recipe("cifar10-cpu", [f"data.shards={json.dumps(str(tmp_path / 'set'))}", "data.batch_size=16",
                                     f"teacher={json.dumps(str(tmp_path / 'teacher.json'))}", "student=resnet20",
