@@ -195,6 +195,9 @@ def test_teacher_recipe_learns_a_separable_set_writes_a_card_and_resumes(tmp_pat
     tuned_card = json.loads(train_teacher(tuned).read_text())
     assert tuned_card["mean"] == card["mean"] and tuned_card["recipe"]["init"] == tuned.init
     assert tuned_card["accuracy"]["top1"] == 1.0
+    assert tuned_card["recipe"]["init_from"]["recipe"] == card["recipe"]
+    assert tuned_card["recipe"]["total_train_seconds"] == pytest.approx(
+        tuned_card["recipe"]["train_seconds"] + seconds, abs=0.11)
     with pytest.raises(TeacherTrainingError, match="is a lenet5"):
         train_teacher(TeacherConfig(**{**tuned.__dict__, "arch": "lenet5_half",
                                        "out": str(tmp_path / "other")}))
