@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 import zipfile
 from pathlib import Path
 from typing import Any, Sequence
@@ -117,9 +118,12 @@ def save_model(path_or_dir: str | Path, model: Normalized, card: dict) -> Path:
     stem.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(card, indent=2) + "\n"
     # The card goes into the safetensors header too, so a lone .safetensors still loads.
-    save_file(tensors, str(stem.with_suffix(".safetensors")), metadata={"card": text})
-    card_path = stem.with_suffix(".json")
-    card_path.write_text(text)
+    # Written beside and renamed into place, so a kill mid-save leaves the old pair readable.
+    weights, card_path = stem.with_suffix(".safetensors"), stem.with_suffix(".json")
+    save_file(tensors, str(weights) + ".tmp", metadata={"card": text})
+    Path(str(card_path) + ".tmp").write_text(text)
+    os.replace(str(weights) + ".tmp", weights)
+    os.replace(str(card_path) + ".tmp", card_path)
     return card_path
 
 
