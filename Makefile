@@ -14,7 +14,15 @@ SEED ?= 0
 SHARD_SIZE ?= 1000
 WORKERS ?= 0
 
-.PHONY: setup shards test test-fast bench-render bank-check clean-shards
+# make distill: the shader method on the bundled CIFAR-10 teacher (recipe cifar10-cpu)
+RECIPE ?= cifar10-cpu
+RUN_DIR ?= runs/$(RECIPE)
+# VAL=SPEC scores on a dataset you name (e.g. VAL=cifar10:/data/cifar10:test); by default the recipe's
+# (../shared's CIFAR-10 JPEG val split), or agreement with the teacher on held-out shader images.
+VAL ?=
+SET ?=
+
+.PHONY: setup shards distill test test-fast bench-render bench-quality bank-check clean-shards
 
 setup:
 	bash scripts/setup.sh
@@ -28,6 +36,11 @@ shards:
 	$(RUN) shaderkd render --bank $(BANK) --out $(OUT) --count $(COUNT) --size $(SIZE) \
 	  --supersample $(SUPERSAMPLE) --seed $(SEED) --shard-size $(SHARD_SIZE) --workers $(WORKERS)
 	$(RUN) shaderkd verify $(OUT)
+
+# Renders the default shards first when they are missing, then trains (resumes when RUN_DIR exists).
+distill: $(OUT)/manifest.json
+	$(RUN) shaderkd distill --recipe $(RECIPE) --out $(RUN_DIR) --set data.shards=$(abspath $(OUT)) \
+	  $(if $(VAL),--set eval.val=$(VAL)) $(foreach s,$(SET),--set $(s))
 
 test:
 	$(RUN) pytest -q

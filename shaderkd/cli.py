@@ -18,8 +18,8 @@ COMMANDS = {
     "bank": "render.cli:bank_group",
     "eval": "train.cli:eval_cmd",
     "teacher": "train.cli:teacher_group",
-    "distill": "train.cli:distill_cmd",
-    "curate": "train.cli:curate_cmd",
+    "distill": "train.cli_distill:distill_cmd",
+    "curate": "train.cli_distill:curate_cmd",
 }
 
 

@@ -30,7 +30,7 @@ class ModelEntry:
 REGISTRY: dict[str, ModelEntry] = {
     "resnet18": ModelEntry(resnet18, 32),
     "resnet34": ModelEntry(resnet34, 32),
-    **{f"resnet{d}": ModelEntry(he_resnet(d), 32) for d in (20, 32, 44, 56)},
+    **{f"resnet{d}": ModelEntry(he_resnet(d), 32) for d in (8, 20, 32, 44, 56)},
     "wrn16_2": ModelEntry(wrn16_2, 32),
     "wrn40_2": ModelEntry(wrn40_2, 32),
     "vgg11_bn": ModelEntry(vgg11_bn, 32),
