@@ -148,3 +148,115 @@ def test_rdskd_student_steps_reduce_the_kd_loss_on_the_frozen_generator():
     assert after < 0.8 * before, (before, after)
     # the student phase never changes the generator, its running statistics included
     assert all(torch.equal(v, generator.state_dict()[k]) for k, v in frozen.items())
+
+
+# ------------------------------------------------------------------ the methods in the trainer
+
+from test_distill import Interrupted, metrics, tiny_recipe, world  # noqa: E402,F401  (world is a fixture)
+from train.distill import distill, lr_factor  # noqa: E402
+from train.recipe import OptimConfig, RecipeError, load_recipe  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def real_folder(tmp_path_factory):
+    """A labelled ImageFolder of 28 px grey images, 10 classes of 12, each class a brighter square."""
+    from PIL import Image
+    root = tmp_path_factory.mktemp("real")
+    rng = torch.Generator().manual_seed(0)
+    for c in range(10):
+        (root / f"c{c}").mkdir()
+        for i in range(12):
+            img = (torch.rand(28, 28, generator=rng) * 60).to(torch.uint8)
+            img[4 + c:14 + c, 6:16] = 120 + 12 * c
+            Image.fromarray(img.numpy(), mode="L").save(root / f"c{c}" / f"{i}.png")
+    return root
+
+
+def method_recipe(world, method, real_folder=None, **changes):
+    r = tiny_recipe(world, **changes)
+    r.method = method
+    if real_folder is not None:
+        r.data.real = f"folder:{real_folder}"
+    if method == "supervised":
+        r.augment.mixup = r.augment.cutmix = 0.0
+    r.generator.nz, r.generator.student_steps, r.generator.pretrain_steps, r.generator.refresh_every = 8, 2, 3, 2
+    r.__post_init__()
+    return r
+
+
+@pytest.mark.parametrize("method", ["dfad", "rdskd", "real-kd", "supervised"])
+def test_every_method_runs_in_the_trainer(world, real_folder, tmp_path, method):
+    r = method_recipe(world, method, real_folder if method in ("real-kd", "supervised") else None,
+                      optim__steps=6, eval__every=3)
+    report = distill(r, tmp_path / "run")
+    rows = metrics(tmp_path / "run")
+    train = [x for x in rows if x["event"] == "train"]
+    assert report["method"] == method and report["images_seen"] == 6 * 32
+    assert [x["step"] for x in train] == [2, 4, 6] and all(math.isfinite(x["loss"]) for x in train)
+    if method == "dfad":        # a generator step after every 2nd student step, logged at steps 2, 4, 6
+        assert all(x["generator_gap"] > 0 for x in train)
+    if method == "rdskd":
+        assert [x["generator_step"] for x in rows if x["event"] == "generator"] == [2, 3]
+    state = torch.load(tmp_path / "run" / "state.pt", weights_only=True)
+    assert ("generator" in state["source"]) == (method in ("dfad", "rdskd"))
+    assert method.replace("-", " ") in (tmp_path / "run" / "report.md").read_text().replace("-", " ")
+
+
+@pytest.mark.parametrize("method", ["dfad", "rdskd", "real-kd"])
+def test_resume_restores_the_generator_and_the_data_order(world, real_folder, tmp_path, method):
+    folder = real_folder if method == "real-kd" else None
+    straight, resumed = tmp_path / "straight", tmp_path / "resumed"
+    distill(method_recipe(world, method, folder), straight)
+
+    def kill_at_step_8(event):   # last checkpoint at 6: steps 7 and 8 are done twice
+        if event["event"] == "step" and event["step"] == 8:
+            raise Interrupted
+
+    with pytest.raises(Interrupted):
+        distill(method_recipe(world, method, folder), resumed, on_event=kill_at_step_8)
+    distill(method_recipe(world, method, folder), resumed)
+    assert metrics(resumed) == metrics(straight)
+    a, b = (torch.load(d / "state.pt", weights_only=True) for d in (straight, resumed))
+    assert all(torch.equal(a["student"][k], b["student"][k]) for k in a["student"])
+    if a["source"]:
+        assert all(torch.equal(a["source"]["generator"][k], b["source"]["generator"][k]) for k in a["source"]["generator"])
+
+
+def test_rdskd_generator_phase_is_checkpointed(world, tmp_path):
+    run = tmp_path / "run"
+
+    def kill_at_first_student_step(event):
+        if event["event"] == "step":
+            raise Interrupted
+
+    with pytest.raises(Interrupted):
+        distill(method_recipe(world, "rdskd"), run, on_event=kill_at_first_student_step)
+    assert torch.load(run / "state.pt", weights_only=True)["source"]["pretrained"]
+    seen = []
+    distill(method_recipe(world, "rdskd"), run, on_event=seen.append)
+    assert not any(e["event"] in ("generator", "generator_step") for e in seen)    # not trained again
+    assert [x["generator_step"] for x in metrics(run) if x["event"] == "generator"] == [2, 3]
+
+
+def test_step_schedule_and_method_recipes():
+    cfg = OptimConfig(steps=100, warmup_steps=0, lr=0.1, schedule="step", milestones=[20, 50], gamma=0.1)
+    assert [lr_factor(s, cfg) for s in (0, 19, 20, 49, 50, 99)] == pytest.approx([1, 1, 0.1, 0.1, 0.01, 0.01])
+    with pytest.raises(RecipeError, match="milestones"):
+        load_recipe("mnist-dfad", ["optim.milestones=[50, 20]"])
+    for name, method in (("mnist-dfad", "dfad"), ("cifar10-dfad", "dfad"), ("mnist-rdskd", "rdskd"),
+                         ("cifar10-rdskd", "rdskd"), ("mnist-real-kd", "real-kd"), ("mnist-supervised", "supervised")):
+        assert load_recipe(name).method == method
+    r = load_recipe("mnist-dfad")          # the authors' defaults, as issue 6 lists them
+    assert (r.data.batch_size, r.generator.nz, r.optim.lr, r.optim.weight_decay, r.optim.steps) == (512, 100, 0.01, 1e-4, 10000)
+    r = load_recipe("cifar10-dfad")
+    assert (r.data.batch_size, r.generator.nz, r.optim.lr, r.optim.milestones) == (256, 256, 0.1, (25000, 50000))
+    r = load_recipe("mnist-rdskd")
+    assert (r.generator.nz, r.generator.lr, r.data.batch_size, r.optim.lr, r.optim.temperature) == (100, 1e-3, 512, 0.002, 10.0)
+    with pytest.raises(RecipeError, match="data.real"):
+        load_recipe("mnist-real-kd", ["data.real="])
+    with pytest.raises(RecipeError, match="mixup"):
+        load_recipe("mnist-supervised", ["augment.mixup=0.5"])
+    with pytest.raises(RecipeError, match="even"):
+        load_recipe("mnist-rdskd", ["data.batch_size=33"])
+    with pytest.raises(RecipeError, match="method must be one of"):
+        load_recipe("mnist-dfad", ["method=gan"])

@@ -28,7 +28,9 @@ def _logging():
 
 @click.command("distill")
 @click.option("--recipe", "recipe_name", required=True,
-              help="Recipe name in train/recipes/ (mnist-lenet5, cifar10-cpu, cifar10-r34-r18) or a .toml path.")
+              help="Recipe name in train/recipes/ (mnist-lenet5, cifar10-cpu, cifar10-r34-r18; baselines "
+                   "mnist-dfad, mnist-rdskd, cifar10-dfad, cifar10-rdskd, mnist-real-kd, mnist-supervised) "
+                   "or a .toml path.")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
               help="Override a recipe key, e.g. --set optim.lr=0.05 --set attack.kind=none (repeatable).")
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
@@ -52,6 +54,8 @@ def distill_cmd(recipe_name, overrides, out, progress):
                 bar.n = e["step"]
                 if e["step"] % 10 == 0 or e["step"] == e["total"]:
                     bar.refresh()
+            elif e["event"] == "generator_step":   # RDSKD trains its generator before the student's first step
+                bar.set_postfix(generator=f"{e['step']}/{e['total']}", refresh=e["step"] % 10 == 0)
             elif e["event"] == "train":
                 bar.set_postfix(loss=f"{e['loss']:.4f}", img_s=f"{e['img_per_s']:.0f}", refresh=False)
             elif e["event"] == "eval":

@@ -11,6 +11,10 @@ The loop, per step: a uint8 batch from the shards -> floats on the device -> bat
 (per-image parameters) -> a share of the batch replaced by adversarial images (boundary pairs or
 KL-discrepancy samples) -> KL(teacher/T || student/T) * T^2 -> optimiser, schedule, EMA.
 
+Other methods (recipe key `method`: dfad, rdskd, real-kd, supervised) replace the shader batch and
+the loss through `train.methods.sources`; everything else (run directory, schedule, evaluation,
+checkpoints, resume, report) is the same loop.
+
 The best checkpoint is chosen on real validation data when the recipe names some that is present,
 else on agreement with the teacher on held-out shader images; test data is scored once, at the end.
 Resume: running the same recipe into the same directory continues from state.pt; every random
@@ -38,6 +42,8 @@ from train.attack import boundary_attack, discrepancy_attack
 from train.augment import AugmentConfig, Augmenter
 from train.checkpoint import load_model, make_card, save_model
 from train.losses import kd_kl
+from train.methods import GENERATOR_METHODS
+from train.methods.sources import GeneratorSource, RealSource
 from train.models import Normalized, create_model
 from train.recipe import Recipe, expand, from_dict, to_dict
 from train.shardset import BatchStream, ShardSet, make_seed
@@ -84,9 +90,12 @@ def make_optimizer(model: nn.Module, cfg) -> torch.optim.Optimizer:
 
 
 def lr_factor(step: int, cfg) -> float:
-    """Linear warm-up to 1, then cosine down to cfg.min_lr_ratio at cfg.steps."""
+    """Linear warm-up to 1, then cosine down to cfg.min_lr_ratio at cfg.steps (or, for the "step"
+    schedule, x cfg.gamma at every milestone passed)."""
     if step < cfg.warmup_steps:
         return (step + 1) / cfg.warmup_steps
+    if cfg.schedule == "step":
+        return cfg.gamma ** sum(step >= m for m in cfg.milestones)
     progress = (step - cfg.warmup_steps) / max(1, cfg.steps - cfg.warmup_steps)
     return cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
 
@@ -251,12 +260,15 @@ def distill(recipe: Recipe, out: Path | str, on_event: Callable[[dict], None] | 
     shards = ShardSet(expand(recipe.data.shards))
     train_set, held_set = shards.split(recipe.data.holdout_shards)
     d = recipe.data
-    stream = BatchStream(train_set, d.batch_size, seed, device, d.cache_max_mb, d.shuffle_buffer, d.workers, d.resampled)
+    shader = recipe.method == "shader"
+    stream = BatchStream(train_set, d.batch_size, seed, device, d.cache_max_mb, d.shuffle_buffer, d.workers,
+                         d.resampled) if shader else None
     _, held_images = held_set.load(d.holdout_images)
     held = Scorer(held_images, None, size, channels, device, ev.batch_size)
     held.labels = held.predict(teacher, cuda)          # agreement = top-1 against the teacher's labels
     notes: list[str] = []
     val = open_real(ev.val, "validation", size, channels, device, ev.batch_size, notes)
+    monitor = open_real(ev.monitor, "monitor", size, channels, device, ev.batch_size, notes)
     selected_by = "val_top1" if val is not None else "holdout_agreement"
     if val is None:
         notes.append("best checkpoint chosen by agreement with the teacher on held-out shader images "
@@ -264,6 +276,7 @@ def distill(recipe: Recipe, out: Path | str, on_event: Callable[[dict], None] | 
     augment = Augmenter(recipe.augment, (size, size), channels)
     gens = {"augment": torch.Generator().manual_seed(make_seed(seed, 1)),
             "attack": torch.Generator().manual_seed(make_seed(seed, 2))}
+    source = make_source(recipe, teacher, tcard, augment, gens["augment"], device, notes)
 
     # -- state
     step, epoch, batch_in_epoch, best, best_step = 0, 0, 0, -1.0, 0
@@ -280,6 +293,8 @@ def distill(recipe: Recipe, out: Path | str, on_event: Callable[[dict], None] | 
         best, best_step, elapsed, images_seen = st["best"], st["best_step"], st["elapsed"], st["images_seen"]
         loss_sum, loss_n = st["loss_sum"], st["loss_n"]
         _set_rng_state(st["rng"], gens)
+        if source is not None:
+            source.load_state_dict(st["source"])
         _truncate_metrics(metrics_path, step)
         log.info("resuming %s at step %d (epoch %d, batch %d)", out, step, epoch, batch_in_epoch)
     elif metrics_path.exists():
@@ -292,25 +307,51 @@ def distill(recipe: Recipe, out: Path | str, on_event: Callable[[dict], None] | 
         emit(rec)
 
     def card_for(model_split: str, acc: dict | None) -> dict:
+        trained_on = {"shader": f"shader set {shards.name}", "dfad": "DFAD generator images",
+                      "rdskd": "RDSKD generator images", "real-kd": f"real images {d.real}"}.get(recipe.method)
         return make_card(recipe.student, classes, in_channels=channels, input_size=size, mean=tcard["mean"],
-                         std=tcard["std"], trained_on=f"distilled from {recipe.teacher} on shader set {shards.name}",
+                         std=tcard["std"], trained_on=(f"distilled from {recipe.teacher} on {trained_on}" if trained_on
+                                                       else f"trained from scratch on the labels of {d.real}"),
                          accuracy=acc, recipe={"recipe": recipe.name, "run_dir": str(out), "step": step,
                                                "split": model_split})
 
     evaluated = lambda: ema.model if ema is not None else student  # noqa: E731
     total, bsz = o.steps, d.batch_size
-    n_adv = int(round(recipe.attack.share * bsz)) if recipe.attack.kind != "none" else 0
+    n_adv = int(round(recipe.attack.share * bsz)) if recipe.attack.kind != "none" and shader else 0
     t_run, elapsed_at_start = time.perf_counter(), elapsed
-    t_mark, images_mark = t_run, 0                 # throughput of the loop since the last log/eval/save
     loss_acc = torch.tensor(loss_sum, device=device)  # summed since the last log (restored on resume)
+
+    def save_state() -> None:
+        _atomic_save({"student": student.state_dict(), "optimizer": optimizer.state_dict(),
+                      "scheduler": scheduler.state_dict(),
+                      "ema": ema.model.state_dict() if ema is not None else None,
+                      "step": step, "epoch": epoch, "batch_in_epoch": batch_in_epoch, "best": best,
+                      "best_step": best_step, "images_seen": images_seen,
+                      "elapsed": elapsed_at_start + time.perf_counter() - t_run,
+                      "loss_sum": loss_acc.item(), "loss_n": loss_n,
+                      "rng": _rng_state(gens), "source": source.state_dict() if source is not None else None},
+                     out / "state.pt")
+
+    def on_generator_step(i: int, n: int, terms: dict) -> None:
+        emit({"event": "generator_step", "step": i, "total": n})
+        if i % recipe.run.log_every == 0 or i == n:
+            record("generator", generator_step=i, **terms)
+
+    if source is not None and source.prepare(on_generator_step):   # RDSKD: the generator phase, checkpointed
+        save_state()
+    t_mark, images_mark = time.perf_counter(), 0   # throughput of the loop since the last log/eval/save
     student.train()
     while step < total:
-        for xb in stream.epoch_batches(epoch, skip=batch_in_epoch):
-            x = xb.float().div_(255)
+        for xb in (stream.epoch_batches(epoch, skip=batch_in_epoch) if shader else [None] * (total - step)):
+            extra, labels = {}, None
+            if shader:
+                x = xb.float().div_(255)
+            else:
+                x, labels = source.batch(step)        # generated or real images, in [0, 1] at the teacher's size
             if cuda:
                 x = x.contiguous(memory_format=torch.channels_last)
-            x = augment(x, gens["augment"])
-            extra = {}
+            if shader:
+                x = augment(x, gens["augment"])
             with _autocast(device, cuda):
                 if recipe.attack.kind == "boundary" and n_adv >= 2:
                     k = n_adv // 2
@@ -321,9 +362,9 @@ def distill(recipe: Recipe, out: Path | str, on_event: Callable[[dict], None] | 
                     adv = discrepancy_attack(teacher, student, x[:n_adv], recipe.attack, gens["attack"], o.temperature)
                     x = torch.cat([adv, x[n_adv:]])
                 with torch.no_grad():
-                    t_logits = teacher(x)
+                    t_logits = teacher(x) if shader or source.uses_teacher else None
                 s_logits = student(x)
-                loss = kd_kl(s_logits, t_logits, o.temperature)
+                loss = kd_kl(s_logits, t_logits, o.temperature) if shader else source.loss(s_logits, t_logits, labels)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             if o.grad_clip > 0:
@@ -332,6 +373,8 @@ def distill(recipe: Recipe, out: Path | str, on_event: Callable[[dict], None] | 
             scheduler.step()
             if ema is not None:
                 ema.update(student)
+            if not shader:
+                extra.update(source.after_step(step + 1, scheduler.get_last_lr()[0] / o.lr, student))
             loss_acc += loss.detach()
             loss_n += 1
             step, batch_in_epoch = step + 1, batch_in_epoch + 1
@@ -340,8 +383,9 @@ def distill(recipe: Recipe, out: Path | str, on_event: Callable[[dict], None] | 
             done = step >= total
             if step % recipe.run.log_every == 0 or done:
                 now = time.perf_counter()
+                target = t_logits.argmax(1) if t_logits is not None else labels   # supervised: batch accuracy
                 record("train", loss=loss_acc.item() / loss_n, lr=scheduler.get_last_lr()[0],
-                       batch_agreement=(s_logits.argmax(1) == t_logits.argmax(1)).float().mean().item(),
+                       batch_agreement=(s_logits.argmax(1) == target).float().mean().item(),
                        img_per_s=images_mark / max(now - t_mark, 1e-9),
                        elapsed_s=elapsed_at_start + now - t_run, **extra)
                 loss_acc.zero_()
@@ -351,23 +395,18 @@ def distill(recipe: Recipe, out: Path | str, on_event: Callable[[dict], None] | 
                 values = {"holdout_agreement": held.top1(model, cuda)}
                 if val is not None:
                     values["val_top1"] = val.top1(model, cuda)
+                if monitor is not None:
+                    values["monitor_top1"] = monitor.top1(model, cuda)
                 is_best = values[selected_by] > best
                 if is_best:
                     best, best_step = values[selected_by], step
                     acc = {"top1": values["val_top1"], "split": expand(ev.val), "n": len(val.x)} if val is not None else None
                     save_model(out / "best", model, card_for("best", acc))
-                record("eval", best=is_best, **values)
+                record("eval", best=is_best, elapsed_s=elapsed_at_start + time.perf_counter() - t_run, **values)
                 t_mark, images_mark = time.perf_counter(), 0
             if step % recipe.run.ckpt_every == 0 or done:
                 save_model(out / "last", evaluated(), card_for("last", None))
-                _atomic_save({"student": student.state_dict(), "optimizer": optimizer.state_dict(),
-                              "scheduler": scheduler.state_dict(),
-                              "ema": ema.model.state_dict() if ema is not None else None,
-                              "step": step, "epoch": epoch, "batch_in_epoch": batch_in_epoch, "best": best,
-                              "best_step": best_step, "images_seen": images_seen,
-                              "elapsed": elapsed_at_start + time.perf_counter() - t_run,
-                              "loss_sum": loss_acc.item(), "loss_n": loss_n,
-                              "rng": _rng_state(gens)}, out / "state.pt")
+                save_state()
                 t_mark, images_mark = time.perf_counter(), 0
             if done:
                 break
@@ -385,7 +424,7 @@ def finish(out: Path, recipe: Recipe, teacher, tcard, device, held: Scorer, val,
     best, _ = load_model(out, device=device)
     size, channels = tcard["input_size"], tcard["in_channels"]
     test = open_real(recipe.eval.test, "test", size, channels, device, recipe.eval.batch_size, notes)
-    report = {"recipe": recipe.name, "teacher": recipe.teacher, "student": recipe.student,
+    report = {"recipe": recipe.name, "method": recipe.method, "teacher": recipe.teacher, "student": recipe.student,
               "steps": recipe.optim.steps, "best_step": best_step, "selected_by": selected_by,
               "holdout_agreement": held.top1(best, cuda), "holdout_images": len(held.x),
               "wall_s": wall, "images_per_s": images_seen / max(wall, 1e-9), "images_seen": images_seen,
@@ -405,7 +444,8 @@ def finish(out: Path, recipe: Recipe, teacher, tcard, device, held: Scorer, val,
 
 def report_markdown(r: dict) -> str:
     lines = [f"# Distillation report: {r['recipe']}", "",
-             f"Teacher `{r['teacher']}` -> student `{r['student']}`, {r['steps']} steps on {r['device']}; "
+             f"Method {r.get('method', 'shader')}: teacher `{r['teacher']}` -> student `{r['student']}`, "
+             f"{r['steps']} steps on {r['device']}; "
              f"best checkpoint at step {r['best_step']} (chosen by {r['selected_by']}).", "",
              "| split | n | student top-1 | teacher top-1 | ratio | agreement |", "|---|---|---|---|---|---|"]
     for split in ("val", "test"):
@@ -418,6 +458,27 @@ def report_markdown(r: dict) -> str:
               f"Wall time {r['wall_s']:.1f} s, {r['images_per_s']:.0f} images/s ({r['images_seen']} images).", ""]
     lines += [f"- {n}" for n in r["notes"]]
     return "\n".join(lines) + "\n"
+
+
+def make_source(recipe: Recipe, teacher: nn.Module, tcard: dict, augment: Augmenter, augment_gen: torch.Generator,
+                device: torch.device, notes: list[str]):
+    """The student batches of a method other than "shader" (train.methods.sources), or None."""
+    if recipe.method in GENERATOR_METHODS:
+        return GeneratorSource(recipe.method, recipe.generator, teacher, tcard, recipe.data.batch_size,
+                               make_seed(recipe.seed, 3), device, recipe.optim.temperature)
+    if recipe.method in ("real-kd", "supervised"):
+        from train.datasets import open_dataset
+        data = open_dataset(expand(recipe.data.real))
+        if not data.stacked:
+            raise RunDirError(f"data.real {recipe.data.real!r} has images of several sizes; the {recipe.method} "
+                              f"method needs one image size")
+        if len(data.classes) != len(tcard["classes"]):
+            raise RunDirError(f"data.real {recipe.data.real!r} has {len(data.classes)} classes but the teacher "
+                              f"{len(tcard['classes'])}")
+        notes.append(f"method {recipe.method}: trained on the {len(data)} real images of {expand(recipe.data.real)}")
+        return RealSource(recipe.method, data.images, data.labels, augment, augment_gen, recipe.data.batch_size,
+                          recipe.seed, device, recipe.optim.temperature)
+    return None
 
 
 def load_run_recipe(out: Path | str) -> Recipe:

@@ -17,6 +17,8 @@ from pathlib import Path
 
 from train.attack import AttackConfig
 from train.augment import AugmentConfig
+from train.methods import METHODS, REAL_METHODS
+from train.methods.sources import GeneratorConfig
 
 REPO = Path(__file__).resolve().parents[1]
 RECIPES_DIR = Path(__file__).parent / "recipes"
@@ -36,6 +38,7 @@ class DataConfig:
     shuffle_buffer: int = 2000      # samples in webdataset's seeded shuffle buffer
     workers: int = 0                # DataLoader processes decoding shards (0: in the loop's process)
     resampled: bool = False         # draw shards with replacement (several processes, huge sets)
+    real: str = ""                  # real labelled training images (methods real-kd, supervised)
 
 
 @dataclass
@@ -49,12 +52,20 @@ class OptimConfig:
     steps: int = 2000               # optimiser steps in the run
     warmup_steps: int = 100         # linear warm-up, then cosine decay
     min_lr_ratio: float = 0.0       # the cosine ends at lr * min_lr_ratio
+    schedule: str = "cosine"        # "cosine" (after warm-up), or "step": x gamma at each milestone
+    milestones: tuple[int, ...] = ()  # steps at which a "step" schedule multiplies the lr by gamma
+    gamma: float = 0.1
     temperature: float = 4.0        # T of the KL loss (scaled by T^2)
     ema_decay: float = 0.0          # EMA of the student's weights (0: off); the EMA is evaluated and saved
     grad_clip: float = 0.0          # clip the gradient norm (0: off)
 
     def __post_init__(self):
         self.betas = tuple(self.betas)
+        self.milestones = tuple(int(m) for m in self.milestones)
+        if self.schedule not in ("cosine", "step"):
+            raise RecipeError(f"optim.schedule must be 'cosine' or 'step', not {self.schedule!r}")
+        if list(self.milestones) != sorted(self.milestones) or any(m < 1 for m in self.milestones):
+            raise RecipeError(f"optim.milestones must be increasing positive steps, got {list(self.milestones)}")
         if self.optimizer not in ("sgd", "adamw"):
             raise RecipeError(f"optim.optimizer must be 'sgd' or 'adamw', not {self.optimizer!r}")
         if self.steps < 1 or self.lr <= 0 or self.temperature <= 0:
@@ -69,6 +80,7 @@ class OptimConfig:
 class EvalConfig:
     val: str = ""                   # real labelled data for choosing the best checkpoint ("" none)
     test: str = ""                  # real labelled data scored once at the end, never for choosing
+    monitor: str = ""               # real labelled data scored at every evaluation, for curves only
     every: int = 500                # evaluate every this many steps (and at the end)
     batch_size: int = 1000
 
@@ -84,6 +96,7 @@ class RunConfig:
 @dataclass
 class Recipe:
     name: str = "custom"
+    method: str = "shader"            # "shader", "dfad", "rdskd", "real-kd", "supervised" (train.methods)
     seed: int = 0
     teacher: str = "teacher:cifar10"  # a model spec for train.checkpoint.load_model
     student: str = "resnet20"         # an architecture of train.models
@@ -93,6 +106,20 @@ class Recipe:
     optim: OptimConfig = field(default_factory=OptimConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
     run: RunConfig = field(default_factory=RunConfig)
+    generator: GeneratorConfig = field(default_factory=GeneratorConfig)   # dfad, rdskd
+
+    def __post_init__(self):
+        if self.method not in METHODS:
+            raise RecipeError(f"method must be one of {', '.join(METHODS)}, not {self.method!r}")
+        if self.method in REAL_METHODS and not self.data.real:
+            raise RecipeError(f"method {self.method!r} trains on real images: name them in data.real "
+                              f"(e.g. data.real=\"mnist:{{shared}}/data:train\")")
+        if self.method == "supervised" and self.augment.enabled and (self.augment.mixup > 0 or self.augment.cutmix > 0):
+            raise RecipeError("method 'supervised' learns the real labels, which mixup and cutmix would make wrong: "
+                              "set augment.mixup=0 and augment.cutmix=0")
+        if self.method == "rdskd" and self.data.batch_size % 2:
+            raise RecipeError(f"method 'rdskd' splits every batch into two noise halves: data.batch_size must be "
+                              f"even, got {self.data.batch_size}")
 
 
 SECTIONS = {f.name: f.default_factory for f in dataclasses.fields(Recipe) if f.default_factory is not dataclasses.MISSING}
