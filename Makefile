@@ -52,7 +52,11 @@ bank-check:
 	$(RUN) shaderkd bank check $(BANK)
 
 bench-render:
-	$(RUN) python bench/render_bench.py
+	$(RUN) python bench/render_bench.py --naive
+
+# Shader method vs DFAD vs RDSKD vs real-image KD vs supervised, MNIST teacher, 3 seeds (needs shards)
+bench-quality: $(OUT)/manifest.json
+	$(RUN) python bench/quality.py
 
 clean-shards:
 	rm -rf $(OUT)

@@ -30,9 +30,6 @@ class GLRenderer:
     """A standalone EGL context rendering square frames of `frame_px` pixels (size x supersample)."""
 
     def __init__(self, frame_px: int, egl_device: int | None = None):
-        # Uninitialised GLSL variables read as zero, as WebGL guarantees: external (Shadertoy, twigl)
-        # shaders rely on it, and it makes such reads deterministic.
-        os.environ.setdefault("glsl_zero_init", "true")
         import moderngl  # only here: the parent process and train/ never load GL
 
         self._moderngl = moderngl

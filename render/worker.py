@@ -54,6 +54,10 @@ class _Channel:
 
 def worker_main(wid: int, settings: dict, tasks, conn) -> None:
     events = _Channel(conn)
+    # Uninitialised GLSL variables read as zero, as WebGL guarantees: external (Shadertoy, twigl)
+    # shaders rely on it, and it makes such reads deterministic. Set here, in the render process
+    # only: in a process that also loads torch's triton, this Mesa option made the import segfault.
+    os.environ.setdefault("glsl_zero_init", "true")
     if settings["workers"] > 1:
         os.environ.setdefault("LP_NUM_THREADS", "1")
     try:

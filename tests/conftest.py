@@ -10,6 +10,14 @@ SHARED = Path(os.environ.get("SHADERKD_SHARED", ROOT.parent / "shared"))
 # Render tests use several processes on a 2-core machine: one raster thread each.
 os.environ.setdefault("LP_NUM_THREADS", "1")
 
+# Only the test process holds both Mesa (render tests draw in-process) and torch. Both bring an LLVM:
+# importing torch's triton after llvmpipe has compiled a shader segfaults, the other order is fine.
+# shaderkd itself never mixes them (render/ never imports torch, train/ never imports moderngl).
+try:
+    import torch._dynamo  # noqa: F401  (loads triton first)
+except ImportError:  # a render-only install: no torch at all
+    pass
+
 
 def shared_path(*parts) -> Path:
     """A path inside ../shared, or skip the test saying why."""
