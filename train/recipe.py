@@ -90,7 +90,7 @@ class RunConfig:
     device: str = "auto"            # "auto" (cuda when present), "cpu", "cuda", "cuda:1", ...
     log_every: int = 50
     ckpt_every: int = 200           # full state for resuming, every this many steps (and at the end)
-    threads: int = 0                # torch CPU threads (0: torch's default)
+    threads: int = 0                # torch CPU threads (0: all cores but one, at least 1)
 
 
 @dataclass
