@@ -41,7 +41,7 @@ def teacher_group():
 @click.option("--batch-size", default=512, show_default=True)
 @click.option("--lr", default=0.2, show_default=True, help="peak learning rate")
 @click.option("--weight-decay", default=5e-4, show_default=True)
-@click.option("--label-smoothing", default=0.1, show_default=True)
+@click.option("--label-smoothing", default=0.0, show_default=True, help="0 for teachers meant for distillation (smoothing erases what KD transfers)")
 @click.option("--warmup-epochs", default=1.0, show_default=True)
 @click.option("--crop-padding", default=4, show_default=True, help="pad-and-crop shift in px (0: off)")
 @click.option("--flip/--no-flip", default=None, help="horizontal flips [default: on for colour images, off for grey]")
