@@ -27,14 +27,15 @@ SET ?=
 setup:
 	bash scripts/setup.sh
 
-$(OUT)/manifest.json:
-	$(RUN) shaderkd render --bank $(BANK) --out $(OUT) --count $(COUNT) --size $(SIZE) \
+RENDER := $(RUN) shaderkd render --bank $(BANK) --out $(OUT) --count $(COUNT) --size $(SIZE) \
 	  --supersample $(SUPERSAMPLE) --seed $(SEED) --shard-size $(SHARD_SIZE) --workers $(WORKERS)
+
+$(OUT)/manifest.json:
+	$(RENDER)
 
 # Always runs the renderer: it renders only what is missing, and finishes an interrupted render.
 shards:
-	$(RUN) shaderkd render --bank $(BANK) --out $(OUT) --count $(COUNT) --size $(SIZE) \
-	  --supersample $(SUPERSAMPLE) --seed $(SEED) --shard-size $(SHARD_SIZE) --workers $(WORKERS)
+	$(RENDER)
 	$(RUN) shaderkd verify $(OUT)
 
 # Renders the default shards first when they are missing, then trains (resumes when RUN_DIR exists).

@@ -151,7 +151,7 @@ def bank_group():
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per shader and size.")
 def bank_check_cmd(path, sizes, supersample, frames, time_budget, max_frame_ms, workers, allow_failures, as_json):
     """Compile and time every shader of a bank; exit 1 if any is unusable (unless --allow-failures)."""
-    from render.pool import WorkerPool
+    from render.pool import WorkerPool, worker_count, worker_settings
 
     try:
         bank = load_bank(path)
@@ -162,11 +162,8 @@ def bank_check_cmd(path, sizes, supersample, frames, time_budget, max_frame_ms, 
                 _report(as_json, s.name, None, "unsupported", s.unsupported, None)
         usable = [s.name for s in bank.shaders if s.usable]
         for size in sizes:
-            settings = {"bank_path": path, "bank_hash": bank.hash, "size": size, "supersample": supersample,
-                        "egl_device": None, "batch": 16}
-            import os
-            n = max(1, min(workers or os.cpu_count() or 1, len(usable)))
-            with WorkerPool(n, settings, time_budget) as pool:
+            settings = worker_settings(path, bank.hash, size, supersample)
+            with WorkerPool(worker_count(workers, len(usable)), settings, time_budget) as pool:
                 results = check_shaders(bank, pool, usable, frames, max_frame_ms)
             ms = []
             for name in usable:

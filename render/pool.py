@@ -10,11 +10,24 @@ mid-message cannot corrupt what the others say (a shared multiprocessing.Queue c
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import time
 from multiprocessing.connection import wait
 from dataclasses import dataclass, field
 
 from render.worker import worker_main
+
+
+def worker_settings(bank_path: str, bank_hash: str, size: int, supersample: int,
+                    egl_device: int | None = None, batch: int = 16) -> dict:
+    """What every worker of a pool needs: the bank (checked against its hash) and the frame size."""
+    return {"bank_path": str(bank_path), "bank_hash": bank_hash, "size": size, "supersample": supersample,
+            "egl_device": egl_device, "batch": batch}
+
+
+def worker_count(requested: int, jobs: int) -> int:
+    """`requested` workers (0 = one per core), never more than there are jobs, at least one."""
+    return max(1, min(requested or os.cpu_count() or 1, jobs))
 
 
 class RenderWorkerError(Exception):

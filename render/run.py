@@ -16,7 +16,7 @@ from typing import Callable
 
 from render.bank import Bank, load_bank
 from render.params import NoUsableShaderError
-from render.pool import WorkerPool
+from render.pool import WorkerPool, worker_count, worker_settings
 from shards import format as fmt
 
 log = logging.getLogger(__name__)
@@ -114,11 +114,10 @@ def sample_frames(bank_path: str, names: list[str], n: int, size: int, supersamp
     Used by `preview --bank` and `bank stats`.
     """
     bank = load_bank(bank_path)
-    settings = {"bank_path": bank_path, "bank_hash": bank.hash, "size": size, "supersample": supersample,
-                "egl_device": egl_device, "batch": 16}
+    settings = worker_settings(bank_path, bank.hash, size, supersample, egl_device)
     results: dict[str, dict] = {}
     todo = list(names)
-    workers = max(1, min(workers or os.cpu_count() or 1, len(todo)))
+    workers = worker_count(workers, len(todo))
     with WorkerPool(workers, settings, time_budget) as pool:
         while todo or any(s.job for s in pool.slots.values()):
             for wid in pool.idle():
@@ -162,15 +161,13 @@ def render_set(cfg: RenderConfig, on_event: Event = _noop) -> dict:
     todo = [k for k in wanted if k not in done]
     n_samples = sum(ranges[k][1] for k in todo)
     on_event("start", shards=len(wanted), todo=len(todo), images=n_samples, bank=bank, bank_hash=bank_hash)
-    settings = {"bank_path": cfg.bank, "bank_hash": bank_hash, "size": cfg.size, "supersample": cfg.supersample,
-                "egl_device": cfg.egl_device, "batch": cfg.batch}
+    settings = worker_settings(cfg.bank, bank_hash, cfg.size, cfg.supersample, cfg.egl_device, cfg.batch)
     renderer = None
-    workers = cfg.workers or os.cpu_count() or 1
     checked = _load_json(parts / "checked.json", {})
     unchecked = [s.name for s in bank.shaders if s.usable and s.name not in checked]
+    # the shader check is one job per shader; without it, no more workers than shards to render
+    workers = worker_count(cfg.workers, len(unchecked) or len(todo))
     if todo or unchecked:
-        if not unchecked:
-            workers = max(1, min(workers, len(todo)))
         with WorkerPool(workers, settings, cfg.time_budget) as pool:
             if unchecked:
                 on_event("checking", n=len(unchecked))
@@ -195,12 +192,10 @@ def render_set(cfg: RenderConfig, on_event: Event = _noop) -> dict:
             renderer = _render_shards(cfg, pool, ranges, todo, done, excluded, on_event, bank.names)
     # A shard that used a shader excluded later (a hang found mid-run) is redone, so the set equals
     # one rendered with that exclusion from the start.
-    stale = [k for k, p in done.items() if set(p["shaders"]) & set(excluded)]
+    stale = _pop_stale(done, excluded)
     if stale:
         on_event("redo", shards=stale)
-        for k in stale:
-            done.pop(k)
-        with WorkerPool(min(workers, len(stale)), settings, cfg.time_budget) as pool:
+        with WorkerPool(worker_count(cfg.workers, len(stale)), settings, cfg.time_budget) as pool:
             _render_shards(cfg, pool, ranges, stale, done, excluded, on_event, bank.names)
     return _write_manifest(cfg, bank, bank_hash, ranges, done, excluded, renderer)
 
@@ -229,10 +224,7 @@ def _render_shards(cfg, pool, ranges, todo, done, excluded, on_event, names):
                 part = ev[2]
                 done[part["shard"]] = part
                 on_event("shard", **part)
-                stale = [k for k, p in done.items() if set(p["shaders"]) & set(excluded)]
-                for k in stale:  # finished before a later exclusion: redo
-                    done.pop(k)
-                    queue.append(k)
+                queue += _pop_stale(done, excluded)  # rendered while a shader it used was being excluded
             elif kind in ("exclude", "lost"):
                 if kind == "exclude":
                     _, _, name, reason, detail, job = ev
@@ -248,12 +240,17 @@ def _render_shards(cfg, pool, ranges, todo, done, excluded, on_event, names):
                     raise NoUsableShaderError("every shader of the bank is excluded; see the reasons above")
                 if job is not None:
                     queue.insert(0, job[1]["shard"])
-                stale = [k for k, p in done.items() if name in p["shaders"]]
-                for k in stale:
-                    done.pop(k)
-                    queue.append(k)
+                queue += _pop_stale(done, {name})
     log.info("rendered %d shards in %.1f s", len(todo), time.monotonic() - t0)
     return pool.renderer
+
+
+def _pop_stale(done: dict, excluded) -> list[int]:
+    """Remove from `done` the shards that used an excluded shader; return their indices to redo."""
+    stale = [k for k, p in done.items() if set(p["shaders"]) & set(excluded)]
+    for k in stale:
+        done.pop(k)
+    return stale
 
 
 def _done_part(out: Path, k: int) -> dict | None:

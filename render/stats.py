@@ -33,7 +33,6 @@ Render cost is milliseconds per frame at the measured size, timed by the engine 
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -239,7 +238,7 @@ def bank_stats(path: str, cfg: StatsConfig, on_event=lambda kind, **info: None) 
     """Render `cfg.per_shader` draws of every (or a sampled subset of) shader of the bank at `path` and
     measure them. Returns (report, results) with results name -> status, detail, ms and images."""
     from render.bank import load_bank
-    from render.pool import WorkerPool
+    from render.pool import WorkerPool, worker_count, worker_settings
     from render.run import check_shaders, sample_frames
 
     bank = load_bank(path)
@@ -252,9 +251,8 @@ def bank_stats(path: str, cfg: StatsConfig, on_event=lambda kind, **info: None) 
     usable = [s.name for s in shaders if s.usable]
     on_event("start", shaders=len(shaders), usable=len(usable), bank_hash=bank.hash)
     if usable:
-        settings = {"bank_path": str(path), "bank_hash": bank.hash, "size": cfg.size,
-                    "supersample": cfg.supersample, "egl_device": None, "batch": 16}
-        workers = max(1, min(cfg.workers or os.cpu_count() or 1, len(usable)))
+        settings = worker_settings(path, bank.hash, cfg.size, cfg.supersample)
+        workers = worker_count(cfg.workers, len(usable))
         with WorkerPool(workers, settings, cfg.time_budget) as pool:
             checked = check_shaders(bank, pool, usable, cfg.timing_frames, cfg.max_frame_ms,
                                     lambda kind, **info: on_event("checked", **info))
