@@ -21,6 +21,9 @@ RUN_DIR ?= runs/$(RECIPE)
 # (../shared's CIFAR-10 JPEG val split), or agreement with the teacher on held-out shader images.
 VAL ?=
 SET ?=
+# make bench-quality: one budget of student updates per task (the README's tables)
+BENCH_MNIST ?= --steps 1000 --batch-size 128 --rdskd-pretrain 300
+BENCH_CIFAR10 ?= --steps 400 --batch-size 128 --rdskd-pretrain 200
 
 .PHONY: setup shards distill test test-fast bench-render bench-quality bank-check clean-shards
 
@@ -57,7 +60,8 @@ bench-render:
 
 # Shader method vs DFAD vs RDSKD vs real-image KD vs supervised, MNIST teacher, 3 seeds (needs shards)
 bench-quality: $(OUT)/manifest.json
-	$(RUN) python bench/quality.py
+	$(RUN) python bench/quality.py --task mnist $(BENCH_MNIST)
+	$(RUN) python bench/quality.py --task cifar10 $(BENCH_CIFAR10)
 
 clean-shards:
 	rm -rf $(OUT)

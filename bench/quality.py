@@ -1,25 +1,27 @@
-"""make bench-quality: which distillation method is better on MNIST, and by how much, on one budget.
+"""make bench-quality: which distillation method is better, and by how much, on one budget.
 
-Teacher `teacher:mnist` (LeNet-5) -> student LeNet-5-half, five methods on the same budget: the same
-number of student updates at the same batch size (`--steps`, `--batch-size`), 3 seeds each:
+Five methods on the same teacher, student and budget: the same number of student updates at the
+same batch size (`--steps`, `--batch-size`), 3 seeds each. `--task mnist` (teacher:mnist LeNet-5 ->
+LeNet-5-half, scored on the MNIST test split) or `--task cifar10` (teacher:cifar10 ResNet-20 ->
+ResNet-8, scored on the ../shared CIFAR-10 JPEG val split):
 
-    shader (ours)       mnist-lenet5       shader images + augmentation + boundary pairs, KL
-    DFAD                mnist-dfad         adversarial generator (5 student steps : 1 generator step)
-    RDSKD               mnist-rdskd        generator trained first (`--rdskd-pretrain` steps), KL at T=10
-    KD on real MNIST    mnist-real-kd      the 60,000 real training images, KL: the upper bound
-    supervised          mnist-supervised   the real images and labels, no teacher
+    shader (ours)       mnist-lenet5 / cifar10-cpu   shader images + augmentation + boundary pairs, KL
+    DFAD                <task>-dfad                  adversarial generator (5 student steps : 1 generator step)
+    RDSKD               <task>-rdskd                 generator trained first (`--rdskd-pretrain` steps), KL at T=10
+    KD on real images   <task>-real-kd               the real training images, KL: the upper bound
+    supervised          <task>-supervised            the real images and labels, no teacher
 
 Each run is an ordinary `shaderkd distill` run directory under `--out` (a finished run is reused, an
-interrupted one resumes). The MNIST test split is scored at every evaluation for the curves only
-(`eval.monitor`): nothing is chosen on it. The table reports the test accuracy of the student at the
-end of the budget ("final") and of the checkpoint the trainer selects by agreement with the teacher
-on held-out shader images ("selected"), mean and sample std over seeds; wall time includes RDSKD's
-generator phase; images/s counts the images the student trained on.
+interrupted one resumes). The scoring split is evaluated at every evaluation for the curves only
+(`eval.monitor`): nothing is chosen on it. The table reports its accuracy for the student at the
+end of the budget ("final") and for the checkpoint the trainer selects by agreement with the teacher
+on held-out shader images ("selected", the same rule for every method), mean and sample std over
+seeds; wall time includes RDSKD's generator phase; images/s counts the images the student trained on.
 
-Writes `<results>/quality-mnist.md` (the table), `.csv` (one row per run) and `.png` (test accuracy
+Writes `<results>/quality-<task>.md` (the table), `.csv` (one row per run) and `.png` (accuracy
 against wall time).
 
-    .venv/bin/python bench/quality.py [--steps 300] [--batch-size 128] [--seeds 0 1 2] [--threads 0]
+    .venv/bin/python bench/quality.py [--task mnist] [--steps 300] [--batch-size 128] [--seeds 0 1 2]
 """
 from __future__ import annotations
 
@@ -34,45 +36,58 @@ from pathlib import Path
 
 import torch
 
-from train.distill import distill
+from train.distill import distill, load_run_recipe
 from train.plots import read_metrics
-from train.recipe import load_recipe
+from train.recipe import load_recipe, to_dict
 
 REPO = Path(__file__).resolve().parents[1]
-METHODS = {   # recipe -> label in the table
-    "mnist-lenet5": "shader (ours)",
-    "mnist-dfad": "DFAD",
-    "mnist-rdskd": "RDSKD",
-    "mnist-real-kd": "KD on real MNIST (upper bound)",
-    "mnist-supervised": "supervised, real labels (no teacher)",
+METHODS = ("shader", "dfad", "rdskd", "real-kd", "supervised")
+LABELS = {"shader": "shader (ours)", "dfad": "DFAD", "rdskd": "RDSKD",
+          "real-kd": "KD on real {data} (upper bound)", "supervised": "supervised, real labels (no teacher)"}
+TASKS = {
+    "mnist": {"shader": "mnist-lenet5", "data": "MNIST", "split": "MNIST test", "n": "10,000",
+              "score": "mnist:{shared}/data:test", "title": "LeNet-5 -> LeNet-5-half"},
+    "cifar10": {"shader": "cifar10-cpu", "data": "CIFAR-10", "split": "CIFAR-10 JPEG val", "n": "5,000",
+                "score": "tar:{shared}/data/cifar10-jpeg/val.tar.gz", "title": "ResNet-20 -> ResNet-8"},
 }
+
+
+def recipe_name(task: str, method: str) -> str:
+    return TASKS[task]["shader"] if method == "shader" else f"{task}-{method}"
 log = logging.getLogger("bench.quality")
 
 
-def overrides_for(recipe: str, args) -> list[str]:
-    """The budget, made the same for every method: student updates, batch size, evaluation points."""
+def overrides_for(method: str, args) -> list[str]:
+    """The budget, made the same for every method: student updates, batch size, evaluation points,
+    and one selection rule (agreement on held-out shader images: `eval.val` off, the scoring split
+    only monitored)."""
     every = max(1, args.steps // args.evals)
     sets = [f"optim.steps={args.steps}", f"data.batch_size={args.batch_size}", f"eval.every={every}",
             f"run.log_every={max(1, every // 2)}", f"run.ckpt_every={every}", f"run.threads={args.threads}",
-            f"eval.monitor=mnist:{{shared}}/data:test", f"data.shards={args.shards}"]
-    if recipe in ("mnist-lenet5", "mnist-real-kd", "mnist-supervised"):   # warm-up: 5% of the run, as in the recipes
+            f'eval.monitor="{TASKS[args.task]["score"]}"', 'eval.val=""', f'eval.test="{TASKS[args.task]["score"]}"',
+            f'data.shards="{args.shards}"']
+    if method in ("shader", "real-kd", "supervised"):   # warm-up: 5% of the run, as in the recipes
         sets.append(f"optim.warmup_steps={args.steps // 20}")
-    if recipe == "mnist-rdskd":
+    if method in ("dfad", "rdskd"):   # the authors' step schedules assume their full budget
+        sets.append("optim.milestones=[]")
+    if method == "rdskd":
         sets.append(f"generator.pretrain_steps={args.rdskd_pretrain}")
     return sets
 
 
-def run_one(label: str, recipe_name: str, seed: int, args) -> dict:
-    out = Path(args.out) / f"{recipe_name}-s{seed}"
-    recipe = load_recipe(recipe_name, overrides_for(recipe_name, args) + [f"seed={seed}"])
-    if (out / "report.json").is_file():
+def run_one(method: str, seed: int, args) -> dict:
+    name = recipe_name(args.task, method)
+    label = LABELS[method].format(data=TASKS[args.task]["data"])
+    out = Path(args.out) / f"{name}-n{args.steps}-b{args.batch_size}-s{seed}"
+    recipe = load_recipe(name, overrides_for(method, args) + [f"seed={seed}"])
+    if (out / "report.json").is_file() and to_dict(load_run_recipe(out)) == to_dict(recipe):
         log.info("%s seed %d: reusing %s", label, seed, out)
         report = json.loads((out / "report.json").read_text())
     else:
         log.info("%s seed %d: running into %s", label, seed, out)
         report = distill(recipe, out)
     evals = [r for r in read_metrics(out / "metrics.jsonl") if r["event"] == "eval"]
-    return {"method": label, "recipe": recipe_name, "seed": seed, "steps": recipe.optim.steps,
+    return {"method": label, "recipe": name, "seed": seed, "steps": recipe.optim.steps,
             "batch_size": recipe.data.batch_size, "final_test_top1": evals[-1]["monitor_top1"],
             "selected_test_top1": report["test"]["student_top1"], "teacher_test_top1": report["test"]["teacher_top1"],
             "selected_step": report["best_step"], "wall_s": report["wall_s"], "images_per_s": report["images_per_s"],
@@ -84,12 +99,12 @@ def mean_std(values: list[float]) -> tuple[float, float]:
 
 
 def write_table(rows: list[dict], args, path: Path) -> None:
-    teacher = rows[0]["teacher_test_top1"]
-    lines = ["# Distillation quality on MNIST: teacher LeNet-5 -> student LeNet-5-half", "",
+    teacher, task = rows[0]["teacher_test_top1"], TASKS[args.task]
+    lines = [f"# Distillation quality on {task['data']}: {task['title']}", "",
              f"Budget: {args.steps} student updates at batch {args.batch_size} for every method "
              f"(RDSKD also trains its generator for {args.rdskd_pretrain} steps first, counted in its wall time); "
-             f"seeds {', '.join(map(str, args.seeds))}. Teacher test top-1: {teacher:.4f}. "
-             f"Test = the 10,000 MNIST test images, never used for choosing.", "",
+             f"seeds {', '.join(map(str, args.seeds))}. Teacher top-1: {teacher:.4f}. "
+             f"Test = the {task['n']} {task['split']} images, never used for choosing.", "",
              "| method | recipe | final test top-1 | selected test top-1 | wall time (s) | images/s |",
              "|---|---|---|---|---|---|"]
     for label in dict.fromkeys(r["method"] for r in rows):
@@ -104,7 +119,7 @@ def write_table(rows: list[dict], args, path: Path) -> None:
               f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, torch "
               f"{torch.__version__}, {torch.get_num_threads()} threads; the {len(rows)} runs' wall times sum to "
               f"{sum(r['wall_s'] for r in rows) / 60:.1f} min (loading and final scoring not counted).", "",
-              "Command: `" + " ".join(["python bench/quality.py", f"--steps {args.steps}", f"--batch-size {args.batch_size}",
+              "Command: `" + " ".join(["python bench/quality.py", f"--task {args.task}", f"--steps {args.steps}", f"--batch-size {args.batch_size}",
                                        f"--rdskd-pretrain {args.rdskd_pretrain}", "--seeds", *map(str, args.seeds)]) + "`", ""]
     path.write_text("\n".join(lines))
 
@@ -118,7 +133,7 @@ def write_csv(rows: list[dict], path: Path) -> None:
             w.writerow({k: r[k] for k in keys})
 
 
-def plot(rows: list[dict], path: Path) -> None:
+def plot(rows: list[dict], args, path: Path) -> None:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -130,11 +145,11 @@ def plot(rows: list[dict], path: Path) -> None:
             ax.plot(t, acc, color=f"C{i}", marker="o", markersize=3, alpha=0.8, label=label if j == 0 else None)
     ax.set_xscale("log")
     ax.set_xlabel("wall time (s, log scale)")
-    ax.set_ylabel("MNIST test top-1")
+    ax.set_ylabel(f"{TASKS[args.task]['split']} top-1")
     ax.set_ylim(0, 1)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    ax.set_title("LeNet-5 -> LeNet-5-half, one budget of student updates")
+    ax.set_title(f"{TASKS[args.task]['title']}, {args.steps} student updates at batch {args.batch_size}")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -142,25 +157,27 @@ def plot(rows: list[dict], path: Path) -> None:
 
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--task", choices=list(TASKS), default="mnist")
     p.add_argument("--steps", type=int, default=300, help="student updates per run (the budget)")
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--rdskd-pretrain", type=int, default=150, help="RDSKD generator steps before the student's")
     p.add_argument("--evals", type=int, default=6, help="evaluations per run (points on the curves)")
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    p.add_argument("--methods", nargs="+", default=list(METHODS), choices=list(METHODS), help="recipes to run")
+    p.add_argument("--methods", nargs="+", default=list(METHODS), choices=list(METHODS), help="methods to run")
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
     p.add_argument("--shards", default="{repo}/shards/default", help="shader set (`make shards` renders it)")
     p.add_argument("--out", default=str(REPO / "runs" / "bench-quality"))
     p.add_argument("--results", default=str(REPO / "bench" / "results"))
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
-    rows = [run_one(METHODS[recipe], recipe, seed, args) for recipe in args.methods for seed in args.seeds]
+    rows = [run_one(method, seed, args) for method in args.methods for seed in args.seeds]
     results = Path(args.results)
     results.mkdir(parents=True, exist_ok=True)
-    write_table(rows, args, results / "quality-mnist.md")
-    write_csv(rows, results / "quality-mnist.csv")
-    plot(rows, results / "quality-mnist.png")
-    print((results / "quality-mnist.md").read_text())
+    stem = results / f"quality-{args.task}"
+    write_table(rows, args, stem.with_suffix(".md"))
+    write_csv(rows, stem.with_suffix(".csv"))
+    plot(rows, args, stem.with_suffix(".png"))
+    print(stem.with_suffix(".md").read_text())
 
 
 if __name__ == "__main__":

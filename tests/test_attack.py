@@ -19,7 +19,7 @@ def batch(n=48, seed=1):
     return torch.rand(n, 3, 16, 16, generator=torch.Generator().manual_seed(seed))
 
 
-@pytest.mark.parametrize("target", ["random", "runner_up"])
+@pytest.mark.parametrize("target", ["random", "runner_up", "balanced"])
 def test_boundary_attack_flips_inside_the_ball(target):
     t, x = teacher(), batch()
     cfg = AttackConfig(kind="boundary", eps=0.25, steps=25, step_size=0.02, target=target, refine=5)
@@ -77,8 +77,26 @@ def test_targets_are_other_classes():
     assert (pick_targets(logits, "runner_up", torch.Generator()) == logits.topk(2).indices[:, 1]).all()
 
 
+def test_balanced_targets_favour_the_classes_the_teacher_rarely_predicts():
+    logits = torch.zeros(4000, 5)
+    logits[:, 0] = 1.0                                   # the teacher says class 0 for every image
+    freq = torch.tensor([0.5, 0.3, 0.15, 0.04, 0.01])    # and has rarely said 3 and 4 so far
+    gen = torch.Generator().manual_seed(0)
+    tgt = pick_targets(logits, "balanced", gen, freq)
+    assert (tgt != 0).all()
+    share = torch.bincount(tgt, minlength=5).float() / len(tgt)
+    expected = torch.tensor([0, 1 / 0.3, 1 / 0.15, 1 / 0.04, 1 / 0.01])
+    assert torch.allclose(share, expected / expected.sum(), atol=0.03)
+    again = pick_targets(logits, "balanced", torch.Generator().manual_seed(0), freq)
+    assert torch.equal(tgt, again)                       # reproducible from the generator
+    uniform = torch.bincount(pick_targets(logits, "balanced", gen), minlength=5)[1:].float() / len(tgt)
+    assert (uniform - 0.25).abs().max() < 0.03           # no histogram yet: uniform over the others
+
+
 def test_bad_config_is_named():
     with pytest.raises(ValueError, match="attack.kind"):
         AttackConfig(kind="pgd")
+    with pytest.raises(ValueError, match="attack.target must be one of"):
+        AttackConfig(kind="boundary", target="rare")
     with pytest.raises(ValueError, match="share"):
         AttackConfig(kind="boundary", share=1.5)

@@ -78,10 +78,10 @@ def test_run_directory_and_report(world, tmp_path):
     assert card["arch"] == "lenet5_half" and model(torch.rand(2, 1, 28, 28)).shape == (2, 10)
 
 
-@pytest.mark.parametrize("kind", ["boundary", "discrepancy"])
-def test_resume_gives_identical_metrics(world, tmp_path, kind):
+@pytest.mark.parametrize("kind,target", [("boundary", "random"), ("boundary", "balanced"), ("discrepancy", "random")])
+def test_resume_gives_identical_metrics(world, tmp_path, kind, target):
     straight = tmp_path / "straight"
-    distill(tiny_recipe(world, attack__kind=kind), straight)
+    distill(tiny_recipe(world, attack__kind=kind, attack__target=target), straight)
 
     resumed = tmp_path / "resumed"
 
@@ -90,9 +90,9 @@ def test_resume_gives_identical_metrics(world, tmp_path, kind):
             raise Interrupted
 
     with pytest.raises(Interrupted):
-        distill(tiny_recipe(world, attack__kind=kind), resumed, on_event=kill_at_step_8)
+        distill(tiny_recipe(world, attack__kind=kind, attack__target=target), resumed, on_event=kill_at_step_8)
     assert max(r["step"] for r in metrics(resumed)) <= 8
-    distill(tiny_recipe(world, attack__kind=kind), resumed)
+    distill(tiny_recipe(world, attack__kind=kind, attack__target=target), resumed)
     assert metrics(resumed) == metrics(straight)
     a = torch.load(straight / "state.pt", weights_only=True)["student"]
     b = torch.load(resumed / "state.pt", weights_only=True)["student"]

@@ -22,6 +22,9 @@ import torch.nn.functional as F
 from train.losses import kd_kl
 
 
+TARGETS = ("random", "runner_up", "balanced")
+
+
 @dataclass
 class AttackConfig:
     kind: str = "none"          # "none", "boundary" or "discrepancy"
@@ -29,7 +32,9 @@ class AttackConfig:
     eps: float = 8 / 255        # L-infinity radius in pixel units
     steps: int = 10             # gradient steps
     step_size: float = 2 / 255  # initial step size (boundary: adapted per image)
-    target: str = "random"      # boundary: "random" class or the teacher's "runner_up"
+    target: str = "random"      # boundary: "random" class, the teacher's "runner_up", or "balanced":
+                                #   classes drawn inversely to how often the teacher has predicted
+                                #   them in the batches so far (rare classes get more boundary pairs)
     refine: int = 4             # boundary: bisection steps between the pair around the flip
     grow: float = 1.25          # boundary: step size factor after a step that gained
     shrink: float = 0.5         # boundary: step size factor after a step that lost
@@ -37,8 +42,8 @@ class AttackConfig:
     def __post_init__(self):
         if self.kind not in ("none", "boundary", "discrepancy"):
             raise ValueError(f"attack.kind must be 'none', 'boundary' or 'discrepancy', not {self.kind!r}")
-        if self.target not in ("random", "runner_up"):
-            raise ValueError(f"attack.target must be 'random' or 'runner_up', not {self.target!r}")
+        if self.target not in TARGETS:
+            raise ValueError(f"attack.target must be one of {', '.join(map(repr, TARGETS))}, not {self.target!r}")
         if not 0 <= self.share <= 1:
             raise ValueError(f"attack.share is a share of the batch in [0, 1], got {self.share}")
         if self.kind != "none" and (self.eps <= 0 or self.steps < 1 or self.step_size <= 0):
@@ -72,20 +77,33 @@ def _project(x_adv: torch.Tensor, x: torch.Tensor, eps: float) -> torch.Tensor:
     return torch.max(torch.min(x_adv, x + eps), x - eps).clamp(0, 1)
 
 
-def pick_targets(logits: torch.Tensor, how: str, gen: torch.Generator) -> torch.Tensor:
-    """A class other than the argmax for every row of logits (B, K)."""
+def pick_targets(logits: torch.Tensor, how: str, gen: torch.Generator,
+                 class_freq: torch.Tensor | None = None) -> torch.Tensor:
+    """A class other than the argmax for every row of logits (B, K).
+
+    "balanced" draws class c with probability proportional to 1 / class_freq[c] (the share of the
+    teacher's predictions that fell on c so far; uniform when None), never the row's own class.
+    """
     b, k = logits.shape
     if k < 2:
         raise ValueError("a boundary attack needs at least two classes")
     pred = logits.argmax(1)
     if how == "runner_up":
         return logits.topk(2, dim=1).indices[:, 1]
+    if how == "balanced":
+        freq = torch.ones(k) if class_freq is None else class_freq.detach().float().cpu()
+        w = (1.0 / freq.clamp(min=1e-3)).expand(b, k).clone()
+        w[torch.arange(b), pred.cpu()] = 0
+        return torch.multinomial(w, 1, generator=gen).squeeze(1).to(logits.device)
     offset = torch.randint(1, k, (b,), generator=gen).to(logits.device)
     return (pred + offset) % k
 
 
-def boundary_attack(teacher: nn.Module, x: torch.Tensor, cfg: AttackConfig, gen: torch.Generator) -> BoundaryPairs:
+def boundary_attack(teacher: nn.Module, x: torch.Tensor, cfg: AttackConfig, gen: torch.Generator,
+                    class_freq: torch.Tensor | None = None) -> BoundaryPairs:
     """Targeted iterative L-inf attack on the teacher that stops each image where its class flips.
+
+    class_freq (K,) is the teacher's running class histogram, used by target = "balanced".
 
     Per image the step size grows by cfg.grow after a step that lowered the targeted cross-entropy
     and shrinks by cfg.shrink after one that did not (an overshoot), within (0, eps].
@@ -94,7 +112,7 @@ def boundary_attack(teacher: nn.Module, x: torch.Tensor, cfg: AttackConfig, gen:
         with torch.no_grad():
             logits = teacher(x)
         original = logits.argmax(1)
-        target = pick_targets(logits.float(), cfg.target, gen)
+        target = pick_targets(logits.float(), cfg.target, gen, class_freq)
         b = len(x)
         cur, prev = x.clone(), x.clone()
         before, after = x.clone(), x.clone()

@@ -41,6 +41,7 @@ import torch.nn as nn
 from train.attack import boundary_attack, discrepancy_attack
 from train.augment import AugmentConfig, Augmenter
 from train.checkpoint import load_model, make_card, save_model
+from train.curate import relative_entropy
 from train.losses import kd_kl
 from train.methods import GENERATOR_METHODS
 from train.methods.sources import GeneratorSource, RealSource
@@ -324,6 +325,11 @@ def distill(recipe: Recipe, out: Path | str, on_event: Callable[[dict], None] | 
     n_adv = int(round(recipe.attack.share * bsz)) if recipe.attack.kind != "none" and shader else 0
     t_run, elapsed_at_start = time.perf_counter(), elapsed
     loss_acc = torch.tensor(loss_sum, device=device)  # summed since the last log (restored on resume)
+    # the teacher's class histogram over the batches the student saw (running, ~100-step memory):
+    # steers target = "balanced" boundary attacks and is logged as its relative entropy
+    class_freq = torch.full((len(classes),), 1.0 / len(classes), device=device)
+    if resuming and st.get("class_freq") is not None:
+        class_freq = st["class_freq"].to(device)
 
     def save_state() -> None:
         _atomic_save({"student": student.state_dict(), "optimizer": optimizer.state_dict(),
@@ -333,7 +339,8 @@ def distill(recipe: Recipe, out: Path | str, on_event: Callable[[dict], None] | 
                       "best_step": best_step, "images_seen": images_seen,
                       "elapsed": elapsed_at_start + time.perf_counter() - t_run,
                       "loss_sum": loss_acc.item(), "loss_n": loss_n,
-                      "rng": _rng_state(gens), "source": source.state_dict() if source is not None else None},
+                      "rng": _rng_state(gens), "source": source.state_dict() if source is not None else None,
+                      "class_freq": class_freq},
                      out / "state.pt")
 
     def on_generator_step(i: int, n: int, terms: dict) -> None:
@@ -359,7 +366,7 @@ def distill(recipe: Recipe, out: Path | str, on_event: Callable[[dict], None] | 
             with _autocast(device, cuda):
                 if recipe.attack.kind == "boundary" and n_adv >= 2:
                     k = n_adv // 2
-                    pairs = boundary_attack(teacher, x[:k], recipe.attack, gens["attack"])
+                    pairs = boundary_attack(teacher, x[:k], recipe.attack, gens["attack"], class_freq)
                     x = torch.cat([pairs.before, pairs.after, x[2 * k:]])
                     extra["flipped"] = pairs.flipped.float().mean().item()
                 elif recipe.attack.kind == "discrepancy" and n_adv >= 1:
@@ -380,6 +387,9 @@ def distill(recipe: Recipe, out: Path | str, on_event: Callable[[dict], None] | 
             if not shader:
                 extra.update(source.after_step(step + 1, scheduler.get_last_lr()[0] / o.lr, student))
             loss_acc += loss.detach()
+            if t_logits is not None:
+                seen = torch.bincount(t_logits.argmax(1), minlength=len(classes)).float()
+                class_freq.mul_(0.99).add_(seen / seen.sum(), alpha=0.01)
             loss_n += 1
             step, batch_in_epoch = step + 1, batch_in_epoch + 1
             images_seen, images_mark = images_seen + len(x), images_mark + len(x)
@@ -391,6 +401,7 @@ def distill(recipe: Recipe, out: Path | str, on_event: Callable[[dict], None] | 
                 record("train", loss=loss_acc.item() / loss_n, lr=scheduler.get_last_lr()[0],
                        batch_agreement=(s_logits.argmax(1) == target).float().mean().item(),
                        img_per_s=images_mark / max(now - t_mark, 1e-9),
+                       class_balance=relative_entropy(class_freq.cpu().numpy()),
                        elapsed_s=elapsed_at_start + now - t_run, **extra)
                 loss_acc.zero_()
                 loss_n, t_mark, images_mark = 0, now, 0
