@@ -64,7 +64,7 @@ def overrides_for(method: str, args) -> list[str]:
     every = max(1, args.steps // args.evals)
     sets = [f"optim.steps={args.steps}", f"data.batch_size={args.batch_size}", f"eval.every={every}",
             f"run.log_every={max(1, every // 2)}", f"run.ckpt_every={every}", f"run.threads={args.threads}",
-            f'eval.monitor="{TASKS[args.task]["score"]}"', 'eval.val=""', f'eval.test="{TASKS[args.task]["score"]}"',
+            f'eval.monitor="{TASKS[args.task]["score"]}"', 'eval.val=""', 'eval.select="auto"', f'eval.test="{TASKS[args.task]["score"]}"',
             f'data.shards="{args.shards}"']
     if method in ("shader", "real-kd", "supervised"):   # warm-up: 5% of the run, as in the recipes
         sets.append(f"optim.warmup_steps={args.steps // 20}")

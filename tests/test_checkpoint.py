@@ -140,7 +140,7 @@ def test_torchscript_and_export_load_with_normalisation(tmp_path):
 
 # The issue asks 98.8% of the MNIST teacher and aims at 88% for CIFAR-10; the bundled ResNet-20
 # reached 87.1% within its CPU budget (train/teachers/README.md), which is what is held here.
-@pytest.mark.parametrize("name, threshold", [("mnist", 0.988), ("cifar10", 0.870)])
+@pytest.mark.parametrize("name, threshold", [("mnist", 0.988), ("cifar10", 0.875)])
 def test_bundled_teachers_load_by_name_with_their_measured_accuracy(name, threshold):
     if not (TEACHERS / f"{name}.json").is_file():
         pytest.fail(f"the bundled teacher {name} is missing from {TEACHERS}")

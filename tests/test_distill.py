@@ -99,6 +99,33 @@ def test_resume_gives_identical_metrics(world, tmp_path, kind, target):
     assert all(torch.equal(a[k], b[k]) for k in a)
 
 
+def test_select_last_makes_the_final_student_the_best(world, tmp_path):
+    run = tmp_path / "run"
+    report = distill(tiny_recipe(world, eval__select="last", optim__ema_decay=0.0), run)
+    assert report["selected_by"] == "last" and report["best_step"] == 14
+    best, _ = load_model(run / "best.safetensors")
+    last, _ = load_model(run / "last.safetensors")
+    assert all(torch.equal(a, b) for a, b in zip(best.state_dict().values(), last.state_dict().values()))
+    assert all(r["best"] for r in metrics(run) if r["event"] == "eval")
+    with pytest.raises(ValueError, match="eval.select"):
+        EvalConfig(select="best")
+
+
+def test_a_run_from_before_a_new_recipe_key_still_resumes(world, tmp_path):
+    run = tmp_path / "run"
+
+    def stop_at_7(event):
+        if event["event"] == "step" and event["step"] == 7:
+            raise Interrupted
+
+    with pytest.raises(Interrupted):
+        distill(tiny_recipe(world), run, on_event=stop_at_7)
+    config = json.loads((run / "config.json").read_text())
+    del config["eval"]["select"]                        # as written before eval.select existed
+    (run / "config.json").write_text(json.dumps(config))
+    assert distill(tiny_recipe(world), run)["steps"] == 14
+
+
 def test_other_config_in_same_dir_is_refused(world, tmp_path):
     distill(tiny_recipe(world, optim__steps=2, optim__warmup_steps=1), tmp_path / "run")
     with pytest.raises(RunDirError, match="optim"):

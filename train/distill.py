@@ -214,7 +214,9 @@ def prepare_run_dir(out: Path, recipe: Recipe) -> bool:
     config = to_dict(recipe)
     cfg_path = out / "config.json"
     if cfg_path.exists() and (out / "state.pt").exists():
-        old, new = json.loads(cfg_path.read_text()), json.loads(json.dumps(config))
+        # through from_dict: keys added to the recipe schema since the run began take their defaults
+        old = json.loads(json.dumps(to_dict(from_dict(json.loads(cfg_path.read_text())))))
+        new = json.loads(json.dumps(config))
         if old != new:
             diff = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
             raise RunDirError(f"{out} holds a run with another configuration (differs in: {', '.join(diff)}); "
@@ -274,8 +276,12 @@ def distill(recipe: Recipe, out: Path | str, on_event: Callable[[dict], None] | 
     notes: list[str] = []
     val = open_real(ev.val, "validation", size, channels, device, ev.batch_size, notes)
     monitor = open_real(ev.monitor, "monitor", size, channels, device, ev.batch_size, notes)
-    selected_by = "val_top1" if val is not None else "holdout_agreement"
-    if val is None:
+    if ev.select == "last":
+        selected_by = "last"
+        notes.append("the best checkpoint is the student at the end of the schedule (eval.select = 'last')")
+    else:
+        selected_by = "val_top1" if val is not None else "holdout_agreement"
+    if val is None and ev.select != "last":
         notes.append("best checkpoint chosen by agreement with the teacher on held-out shader images "
                      + ("(no validation data named in the recipe)" if not ev.val else "(validation data absent)"))
     augment = Augmenter(recipe.augment, (size, size), channels)
@@ -412,9 +418,10 @@ def distill(recipe: Recipe, out: Path | str, on_event: Callable[[dict], None] | 
                     values["val_top1"] = val.top1(model, cuda)
                 if monitor is not None:
                     values["monitor_top1"] = monitor.top1(model, cuda)
-                is_best = values[selected_by] > best
+                score = values["val_top1" if val is not None else "holdout_agreement"]
+                is_best = score > best or selected_by == "last"
                 if is_best:
-                    best, best_step = values[selected_by], step
+                    best, best_step = score, step
                     acc = {"top1": values["val_top1"], "split": expand(ev.val), "n": len(val.x)} if val is not None else None
                     save_model(out / "best", model, card_for("best", acc))
                 record("eval", best=is_best, elapsed_s=elapsed_at_start + time.perf_counter() - t_run, **values)
@@ -461,7 +468,8 @@ def report_markdown(r: dict) -> str:
     lines = [f"# Distillation report: {r['recipe']}", "",
              f"Method {r.get('method', 'shader')}: teacher `{r['teacher']}` -> student `{r['student']}`, "
              f"{r['steps']} steps on {r['device']}; "
-             f"best checkpoint at step {r['best_step']} (chosen by {r['selected_by']}).", "",
+             + (f"best checkpoint = the last, step {r['best_step']} (eval.select = 'last')." if r["selected_by"] == "last"
+              else f"best checkpoint at step {r['best_step']} (chosen by {r['selected_by']})."), "",
              "| split | n | student top-1 | teacher top-1 | ratio | agreement |", "|---|---|---|---|---|---|"]
     for split in ("val", "test"):
         if split in r:

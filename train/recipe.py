@@ -83,6 +83,14 @@ class EvalConfig:
     monitor: str = ""               # real labelled data scored at every evaluation, for curves only
     every: int = 500                # evaluate every this many steps (and at the end)
     batch_size: int = 1000
+    select: str = "auto"            # the "best" checkpoint: "auto" = highest val top-1 when validation
+                                    # data is present, else highest agreement with the teacher on
+                                    # held-out shader images; "last" = the student at the end of the
+                                    # schedule (the latest evaluation, whatever the scores)
+
+    def __post_init__(self):
+        if self.select not in ("auto", "last"):
+            raise ValueError(f"eval.select must be 'auto' or 'last', not {self.select!r}")
 
 
 @dataclass
