@@ -238,6 +238,12 @@ def test_real_validation_data_chooses_the_best_and_is_reported(world, tmp_path):
     assert [m["step"] for m in evals] == [2, 4] and all("val_top1" in m for m in evals)
     _, card = load_model(tmp_path / "run")
     assert card["accuracy"]["split"].startswith("folder:") and card["accuracy"]["n"] == 30
+    # a test split that is also monitored is scored from the data already loaded, with the same result
+    r2 = tiny_recipe(world, optim__steps=4, optim__warmup_steps=1, eval__every=2)
+    r2.eval.monitor = r2.eval.test = f"folder:{tmp_path / 'val'}"
+    again = distill(r2, tmp_path / "run2")
+    assert again["test"]["n"] == 30 and all("monitor_top1" in m for m in metrics(tmp_path / "run2") if m["event"] == "eval")
+    assert again["test"]["teacher_top1"] == report["val"]["teacher_top1"]
 
 
 def test_a_run_that_never_checkpointed_starts_afresh(world, tmp_path):

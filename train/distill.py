@@ -435,17 +435,23 @@ def distill(recipe: Recipe, out: Path | str, on_event: Callable[[dict], None] | 
         else:
             epoch, batch_in_epoch = epoch + 1, 0
     wall = elapsed_at_start + time.perf_counter() - t_run
-    return finish(out, recipe, teacher, tcard, device, held, val, notes, selected_by, best_step, wall, images_seen)
+    reuse = {spec: scorer for spec, scorer in ((ev.monitor, monitor), (ev.val, val)) if spec and scorer is not None}
+    return finish(out, recipe, teacher, tcard, device, held, val, notes, selected_by, best_step, wall, images_seen,
+                  opened=reuse)
 
 
 def finish(out: Path, recipe: Recipe, teacher, tcard, device, held: Scorer, val, notes, selected_by,
-           best_step: int, wall: float, images_seen: int) -> dict:
-    """Score the best student once more (and on test data), write report.*, curves.png."""
+           best_step: int, wall: float, images_seen: int, opened: dict | None = None) -> dict:
+    """Score the best student once more (and on test data), write report.*, curves.png.
+
+    opened maps dataset specs already loaded in the run (monitor, val) to their Scorer, so a test
+    split that is also the monitored one is not decoded twice."""
     from train.plots import plot_curves
     cuda = device.type == "cuda"
     best, _ = load_model(out, device=device)
     size, channels = tcard["input_size"], tcard["in_channels"]
-    test = open_real(recipe.eval.test, "test", size, channels, device, recipe.eval.batch_size, notes)
+    test = (opened or {}).get(recipe.eval.test) or open_real(recipe.eval.test, "test", size, channels, device,
+                                                              recipe.eval.batch_size, notes)
     report = {"recipe": recipe.name, "method": recipe.method, "teacher": recipe.teacher, "student": recipe.student,
               "steps": recipe.optim.steps, "best_step": best_step, "selected_by": selected_by,
               "holdout_agreement": held.top1(best, cuda), "holdout_images": len(held.x),
