@@ -12,7 +12,8 @@ ResNet-8, scored on the ../shared CIFAR-10 JPEG val split):
     supervised          <task>-supervised            the real images and labels, no teacher
 
 Each run is an ordinary `shaderkd distill` run directory under `--out` (a finished run is reused, an
-interrupted one resumes). The scoring split is evaluated at every evaluation for the curves only
+interrupted one resumes, one made with a different configuration, e.g. an edited recipe, is moved
+to `<dir>.staleN` and run afresh). The scoring split is evaluated at every evaluation for the curves only
 (`eval.monitor`): nothing is chosen on it. The table reports its accuracy for the student at the
 end of the budget ("final") and for the checkpoint the trainer selects by agreement with the teacher
 on held-out shader images ("selected", the same rule for every method), mean and sample std over
@@ -80,7 +81,14 @@ def run_one(method: str, seed: int, args) -> dict:
     label = LABELS[method].format(data=TASKS[args.task]["data"])
     out = Path(args.out) / f"{name}-n{args.steps}-b{args.batch_size}-s{seed}"
     recipe = load_recipe(name, overrides_for(method, args) + [f"seed={seed}"])
-    if (out / "report.json").is_file() and to_dict(load_run_recipe(out)) == to_dict(recipe):
+    same = (out / "config.json").is_file() and to_dict(load_run_recipe(out)) == to_dict(recipe)
+    if (out / "config.json").is_file() and not same:   # made with an older recipe: keep it aside, run afresh
+        k = 1
+        while out.with_name(f"{out.name}.stale{k}").exists():
+            k += 1
+        log.warning("%s was made with another configuration: moved to %s.stale%d", out, out.name, k)
+        out.rename(out.with_name(f"{out.name}.stale{k}"))
+    if same and (out / "report.json").is_file():
         log.info("%s seed %d: reusing %s", label, seed, out)
         report = json.loads((out / "report.json").read_text())
     else:
