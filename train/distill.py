@@ -276,12 +276,11 @@ def distill(recipe: Recipe, out: Path | str, on_event: Callable[[dict], None] | 
     notes: list[str] = []
     val = open_real(ev.val, "validation", size, channels, device, ev.batch_size, notes)
     monitor = open_real(ev.monitor, "monitor", size, channels, device, ev.batch_size, notes)
-    if ev.select == "last":
-        selected_by = "last"
+    score_by = "val_top1" if val is not None else "holdout_agreement"   # what "best" records and cards carry
+    selected_by = "last" if ev.select == "last" else score_by
+    if selected_by == "last":
         notes.append("the best checkpoint is the student at the end of the schedule (eval.select = 'last')")
-    else:
-        selected_by = "val_top1" if val is not None else "holdout_agreement"
-    if val is None and ev.select != "last":
+    elif selected_by == "holdout_agreement":
         notes.append("best checkpoint chosen by agreement with the teacher on held-out shader images "
                      + ("(no validation data named in the recipe)" if not ev.val else "(validation data absent)"))
     augment = Augmenter(recipe.augment, (size, size), channels)
@@ -418,7 +417,7 @@ def distill(recipe: Recipe, out: Path | str, on_event: Callable[[dict], None] | 
                     values["val_top1"] = val.top1(model, cuda)
                 if monitor is not None:
                     values["monitor_top1"] = monitor.top1(model, cuda)
-                score = values["val_top1" if val is not None else "holdout_agreement"]
+                score = values[score_by]
                 is_best = score > best or selected_by == "last"
                 if is_best:
                     best, best_step = score, step

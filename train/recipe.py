@@ -90,7 +90,7 @@ class EvalConfig:
 
     def __post_init__(self):
         if self.select not in ("auto", "last"):
-            raise ValueError(f"eval.select must be 'auto' or 'last', not {self.select!r}")
+            raise RecipeError(f"eval.select must be 'auto' or 'last', not {self.select!r}")
 
 
 @dataclass

@@ -81,8 +81,6 @@ class GeneratorSource(Source):
         size, channels = tcard["input_size"], tcard["in_channels"]
         build = dfad_generator if method == "dfad" else rdskd_generator
         self.method, self.cfg, self.teacher, self.batch_size, self.temperature = method, cfg, teacher, batch_size, temperature
-        if method == "rdskd" and batch_size % 2:
-            raise ValueError(f"rdskd splits every batch into two noise halves: data.batch_size must be even, got {batch_size}")
         self.generator = build(cfg.nz, channels, size, tcard["mean"], tcard["std"]).to(device)
         self.optimizer = torch.optim.Adam(self.generator.parameters(), lr=cfg.lr, betas=cfg.betas)
         self.noise = torch.Generator().manual_seed(seed_noise)
@@ -139,10 +137,6 @@ class RealSource(Source):
                  augment_gen: torch.Generator, batch_size: int, seed: int, device: torch.device, temperature: float):
         if len(images) < batch_size:
             raise ValueError(f"data.real holds {len(images)} images, fewer than one batch ({batch_size})")
-        cfg = augment.cfg
-        if method == "supervised" and cfg.enabled and (cfg.mixup > 0 or cfg.cutmix > 0):
-            raise ValueError("method 'supervised' trains on the real labels, which mixup and cutmix would make "
-                             "wrong: set augment.mixup=0 and augment.cutmix=0")
         self.method, self.uses_teacher = method, method == "real-kd"
         self.images, self.labels = images.to(device), labels.to(device)
         self.augment, self.augment_gen = augment, augment_gen
