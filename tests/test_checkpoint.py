@@ -9,8 +9,8 @@ import torch
 
 from conftest import shared_path
 from train.checkpoint import (IMAGENET_MEAN, IMAGENET_STD, ArchitectureMismatchError,
-                              CheckpointError, CorruptCheckpointError, load_model, make_card,
-                              save_model)
+                              CheckpointError, CorruptCheckpointError, UnsafeCheckpointError,
+                              load_model, make_card, save_model)
 from train.models import Normalized, create_model
 
 torch.set_num_threads(1)
@@ -125,7 +125,10 @@ def test_torchscript_and_export_load_with_normalisation(tmp_path):
     model, _ = small_model()
     scripted = torch.jit.trace(model.net, torch.rand(2, 3, 32, 32))
     scripted.save(str(tmp_path / "m.pt"))
-    loaded, card = load_model(tmp_path / "m.pt", mean=[0.4, 0.5, 0.6], std=[0.2, 0.2, 0.3])
+    with pytest.raises(UnsafeCheckpointError, match="can run code"):
+        load_model(tmp_path / "m.pt", mean=[0.4, 0.5, 0.6], std=[0.2, 0.2, 0.3])
+    loaded, card = load_model(tmp_path / "m.pt", mean=[0.4, 0.5, 0.6], std=[0.2, 0.2, 0.3],
+                              allow_code_execution=True)
     assert card["arch"] == "torchscript" and card["num_classes"] == 3
     assert torch.allclose(outputs(loaded), outputs(model), atol=1e-5)
 
@@ -133,7 +136,10 @@ def test_torchscript_and_export_load_with_normalisation(tmp_path):
     program = torch.export.export(model.net, (torch.rand(2, 3, 32, 32),),
                                   dynamic_shapes={"x": {0: batch}})
     torch.export.save(program, str(tmp_path / "m.pt2"))
-    loaded, card = load_model(tmp_path / "m.pt2", mean=[0.4, 0.5, 0.6], std=[0.2, 0.2, 0.3])
+    with pytest.raises(UnsafeCheckpointError, match="can run code"):
+        load_model(tmp_path / "m.pt2", mean=[0.4, 0.5, 0.6], std=[0.2, 0.2, 0.3])
+    loaded, card = load_model(tmp_path / "m.pt2", mean=[0.4, 0.5, 0.6], std=[0.2, 0.2, 0.3],
+                              allow_code_execution=True)
     assert card["arch"] == "export" and card["input_size"] == 32 and card["in_channels"] == 3
     assert torch.allclose(outputs(loaded), outputs(model), atol=1e-5)
 

@@ -141,14 +141,14 @@ def test_eval_json_output_schema(tmp_path):
     torch.jit.script(MeanColour()).save(str(tmp_path / "colour.pt"))
     result = CliRunner().invoke(eval_cmd, [
         "--model", str(tmp_path / "colour.pt"), "--mean", "0", "--std", "1", "--input-size", "8",
-        "--data", f"folder:{root}", "--json"])
+        "--data", f"folder:{root}", "--json", "--allow-code-execution"])
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
     assert out["n"] == 12 and out["top1"] == 11 / 12 and 0 <= out["top5"] <= 1
     assert out["confusion"] == [[4, 0, 0], [0, 4, 0], [0, 1, 3]]
     assert set(out) >= {"top1", "top5", "n", "per_class", "confusion", "ece"}
     table = CliRunner().invoke(eval_cmd, [
-        "--model", str(tmp_path / "colour.pt"), "--data", f"folder:{root}"])
+        "--model", str(tmp_path / "colour.pt"), "--data", f"folder:{root}", "--allow-code-execution"])
     assert table.exit_code != 0 and "--mean and --std" in table.output
 
 

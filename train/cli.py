@@ -20,6 +20,10 @@ def _floats(text: str | None) -> list[float] | None:
                                  f"e.g. 0.485,0.456,0.406") from None
 
 
+ALLOW_CODE_HELP = ("load TorchScript and torch.export (.pt2) files, which can run any code hidden in "
+                   "them with your rights: only for files from people you trust")
+
+
 def _setup_logging(verbose: bool) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s", stream=sys.stderr)
@@ -109,8 +113,9 @@ def teacher_list_cmd():
 @click.option("--batch-size", default=500, show_default=True)
 @click.option("--device", default="cpu", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object instead of a table")
+@click.option("--allow-code-execution", is_flag=True, help=ALLOW_CODE_HELP)
 def eval_cmd(model_spec, data, arch, mean, std, num_classes, in_channels, input_size,
-             batch_size, device, as_json):
+             batch_size, device, as_json, allow_code_execution):
     """Top-1/top-5, per-class accuracy, confusion matrix and calibration error of a model on
     real labelled images."""
     from .checkpoint import CheckpointError, load_model
@@ -121,7 +126,8 @@ def eval_cmd(model_spec, data, arch, mean, std, num_classes, in_channels, input_
     try:
         model, card = load_model(model_spec, arch=arch, mean=_floats(mean), std=_floats(std),
                                  num_classes=num_classes, in_channels=in_channels,
-                                 input_size=input_size, device=device)
+                                 input_size=input_size, device=device,
+                                 allow_code_execution=allow_code_execution)
         dataset = open_dataset(data)
         result = evaluate(model, dataset, batch_size=batch_size, device=device,
                           input_size=card["input_size"], in_channels=card["in_channels"])

@@ -229,11 +229,13 @@ def prepare_run_dir(out: Path, recipe: Recipe) -> bool:
 
 # ------------------------------------------------------------------ the run
 
-def distill(recipe: Recipe, out: Path | str, on_event: Callable[[dict], None] | None = None) -> dict:
+def distill(recipe: Recipe, out: Path | str, on_event: Callable[[dict], None] | None = None,
+            allow_code_execution: bool = False) -> dict:
     """Run (or resume) a distillation into `out`; returns the final report (also report.json).
 
     on_event receives {"event": "step", "step", "total"} after every step and every metrics record
-    ({"event": "train"|"eval", ...}) as it is written.
+    ({"event": "train"|"eval", ...}) as it is written. allow_code_execution lets the teacher be a
+    TorchScript or torch.export file (train.checkpoint.load_model; they can run code when loaded).
     """
     out = Path(out)
     emit = on_event or (lambda e: None)
@@ -253,7 +255,7 @@ def distill(recipe: Recipe, out: Path | str, on_event: Callable[[dict], None] | 
     torch.manual_seed(seed)
 
     # -- models
-    teacher, tcard = load_model(expand(recipe.teacher), device=device)
+    teacher, tcard = load_model(expand(recipe.teacher), device=device, allow_code_execution=allow_code_execution)
     teacher.eval().requires_grad_(False)
     size, channels, classes = tcard["input_size"], tcard["in_channels"], tcard["classes"]
     student = Normalized(create_model(recipe.student, len(classes), channels), tcard["mean"], tcard["std"]).to(device)
