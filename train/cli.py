@@ -119,7 +119,7 @@ def eval_cmd(model_spec, data, arch, mean, std, num_classes, in_channels, input_
     """Top-1/top-5, per-class accuracy, confusion matrix and calibration error of a model on
     real labelled images."""
     from .checkpoint import CheckpointError, load_model
-    from .datasets import DatasetError, open_dataset
+    from .datasets import DatasetError, align_to_classes, open_dataset
     from .evaluate import EvaluationError, evaluate, format_report
 
     _setup_logging(False)
@@ -128,11 +128,13 @@ def eval_cmd(model_spec, data, arch, mean, std, num_classes, in_channels, input_
                                  num_classes=num_classes, in_channels=in_channels,
                                  input_size=input_size, device=device,
                                  allow_code_execution=allow_code_execution)
-        dataset = open_dataset(data)
+        dataset = align_to_classes(open_dataset(data), card["classes"])
         result = evaluate(model, dataset, batch_size=batch_size, device=device,
                           input_size=card["input_size"], in_channels=card["in_channels"])
     except (CheckpointError, DatasetError, EvaluationError) as exc:
         raise click.ClickException(str(exc)) from exc
+    if dataset.label_note:
+        result["adapted"].insert(0, dataset.label_note)
     result = {"model": str(model_spec), "arch": card["arch"], "data": data, **result}
     if as_json:
         click.echo(json.dumps(result))

@@ -149,17 +149,22 @@ def _autocast(device: torch.device, enabled: bool):
     return torch.autocast(device.type, dtype=torch.bfloat16, enabled=enabled and device.type == "cuda")
 
 
-def open_real(spec: str, what: str, size: int, channels: int, device, batch_size: int, notes: list[str]):
-    """A Scorer for a dataset spec, or None with the reason appended to notes."""
+def open_real(spec: str, what: str, size: int, channels: int, device, batch_size: int, notes: list[str],
+              classes: list[str]):
+    """A Scorer for a dataset spec, or None with the reason appended to notes. Labels of folder/tar
+    data are matched to `classes` (the teacher's); an ambiguous match raises DatasetError."""
     if not spec:
         return None
-    from train.datasets import DatasetError, open_dataset
+    from train.datasets import DatasetError, align_to_classes, open_dataset
     spec = expand(spec)
     try:
         data = open_dataset(spec)
     except (DatasetError, FileNotFoundError) as exc:
         notes.append(f"{what} data {spec!r} is not available ({exc}); not scored")
         return None
+    data = align_to_classes(data, classes)
+    if data.label_note:
+        notes.append(f"{what} data {spec!r}: {data.label_note}")
     if not data.stacked:
         notes.append(f"{what} data {spec!r} has images of several sizes; not scored")
         return None
@@ -276,8 +281,8 @@ def distill(recipe: Recipe, out: Path | str, on_event: Callable[[dict], None] | 
     held = Scorer(held_images, None, size, channels, device, ev.batch_size)
     held.labels = held.predict(teacher, cuda)          # agreement = top-1 against the teacher's labels
     notes: list[str] = []
-    val = open_real(ev.val, "validation", size, channels, device, ev.batch_size, notes)
-    monitor = open_real(ev.monitor, "monitor", size, channels, device, ev.batch_size, notes)
+    val = open_real(ev.val, "validation", size, channels, device, ev.batch_size, notes, classes)
+    monitor = open_real(ev.monitor, "monitor", size, channels, device, ev.batch_size, notes, classes)
     score_by = "val_top1" if val is not None else "holdout_agreement"   # what "best" records and cards carry
     selected_by = "last" if ev.select == "last" else score_by
     if selected_by == "last":
@@ -452,7 +457,8 @@ def finish(out: Path, recipe: Recipe, teacher, tcard, device, held: Scorer, val,
     best, _ = load_model(out, device=device)
     size, channels = tcard["input_size"], tcard["in_channels"]
     test = (opened or {}).get(recipe.eval.test) or open_real(recipe.eval.test, "test", size, channels, device,
-                                                              recipe.eval.batch_size, notes)
+                                                              recipe.eval.batch_size, notes,
+                                                              tcard["classes"])
     report = {"recipe": recipe.name, "method": recipe.method, "teacher": recipe.teacher, "student": recipe.student,
               "steps": recipe.optim.steps, "best_step": best_step, "selected_by": selected_by,
               "holdout_agreement": held.top1(best, cuda), "holdout_images": len(held.x),
@@ -497,8 +503,8 @@ def make_source(recipe: Recipe, teacher: nn.Module, tcard: dict, augment: Augmen
         return GeneratorSource(recipe.method, recipe.generator, teacher, tcard, recipe.data.batch_size,
                                make_seed(recipe.seed, 3), device, recipe.optim.temperature)
     if recipe.method in ("real-kd", "supervised"):
-        from train.datasets import open_dataset
-        data = open_dataset(expand(recipe.data.real))
+        from train.datasets import align_to_classes, open_dataset
+        data = align_to_classes(open_dataset(expand(recipe.data.real)), tcard["classes"])
         if not data.stacked:
             raise RunDirError(f"data.real {recipe.data.real!r} has images of several sizes; the {recipe.method} "
                               f"method needs one image size")
