@@ -144,3 +144,98 @@ def test_eval_distill_and_teacher_init_refuse_them_and_nothing_runs(evil_files, 
         assert result.exit_code == 1, (what, result.output, result.exception)
         assert "can run code" in result.output and "Traceback" not in result.output, what
         assert not marker.exists(), f"{what} ran the payload"
+
+
+# ------------------------------------------------------------------ run directories
+
+from train.rundir import (DamagedStateError, RunDirError, RunLock, RunLockedError,  # noqa: E402
+                          load_checkpoint, previous, read_json, read_metrics, save_checkpoint,
+                          truncate_metrics)
+
+FULL_DISK = Path("/dev/full")
+needs_dev_full = pytest.mark.skipif(not FULL_DISK.exists(), reason="/dev/full (a disk that is always full) "
+                                                                   "is Linux's")
+
+
+def test_a_run_directory_is_used_by_one_process_at_a_time(tmp_path):
+    import subprocess
+    import sys
+    run = tmp_path / "run"
+    with RunLock(run):
+        with pytest.raises(RunLockedError, match=rf"in use by process {__import__('os').getpid()} "):
+            RunLock(run).acquire()
+    RunLock(run).acquire().release()          # free again once released
+
+    # another process holds it: the message names it; once it is killed, the lock is free
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time; from train.rundir import RunLock; RunLock(sys.argv[1]).acquire(); "
+        "print('held', flush=True); time.sleep(60)"), str(run)],
+        stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parents[1])
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(RunLockedError, match=rf"process {holder.pid} on .* choose another --out"):
+            RunLock(run).acquire()
+    finally:
+        holder.kill()
+        holder.wait()
+    RunLock(run).acquire().release()
+
+
+def test_a_checkpoint_keeps_the_one_before_and_a_damaged_one_falls_back(tmp_path, caplog):
+    path = tmp_path / "state.pt"
+    save_checkpoint({"step": 1}, path)
+    assert not previous(path).exists()
+    save_checkpoint({"step": 2}, path)
+    assert torch.load(previous(path), weights_only=True) == {"step": 1}
+    assert load_checkpoint(path, keys=["step"]) == {"step": 2}
+    for damage in (lambda b: b[: len(b) // 2], lambda b: b""):       # truncated, then empty
+        save_checkpoint({"step": 1}, path)
+        save_checkpoint({"step": 2}, path)
+        path.write_bytes(damage(path.read_bytes()))
+        assert load_checkpoint(path, keys=["step"]) == {"step": 1}
+        assert "resuming from state.prev.pt" in caplog.text
+        assert not path.exists() and (tmp_path / "state.pt.damaged").exists()
+        save_checkpoint({"step": 3}, path)            # the good one before stays as .prev
+        assert load_checkpoint(path) == {"step": 3}
+        assert torch.load(previous(path), weights_only=True) == {"step": 1}
+    path.write_bytes(b"")
+    previous(path).write_bytes(b"not a checkpoint")
+    with pytest.raises(DamagedStateError, match="state.pt is empty.*state.prev.pt is empty, truncated or "
+                                                "damaged.*delete state.pt and state.prev.pt"):
+        load_checkpoint(path)
+    save_checkpoint(["a list"], tmp_path / "other.pt")
+    with pytest.raises(DamagedStateError, match="lacks step"):
+        load_checkpoint(tmp_path / "other.pt", keys=["step"])
+
+
+@needs_dev_full
+def test_a_full_disk_while_saving_leaves_the_checkpoints_whole(tmp_path):
+    path = tmp_path / "state.pt"
+    save_checkpoint({"step": 1, "w": torch.zeros(1000)}, path)
+    save_checkpoint({"step": 2, "w": torch.zeros(1000)}, path)
+    before = path.read_bytes(), previous(path).read_bytes()
+    (tmp_path / "state.pt.tmp").symlink_to(FULL_DISK)           # the next write runs out of space
+    with pytest.raises(RunDirError, match="the disk is full.*state.pt, state.prev.pt.* are kept"):
+        save_checkpoint({"step": 3, "w": torch.zeros(1000)}, path)
+    assert (path.read_bytes(), previous(path).read_bytes()) == before
+    assert not (tmp_path / "state.pt.tmp").is_symlink()            # the half-written file is gone
+    assert load_checkpoint(path)["step"] == 2
+
+
+def test_metrics_with_a_torn_last_line_and_damaged_json(tmp_path, caplog):
+    metrics = tmp_path / "metrics.jsonl"
+    rows = [{"event": "train", "step": s, "loss": 1.0 / s} for s in (2, 4, 6)]
+    metrics.write_text("".join(json.dumps(r) + "\n" for r in rows) + '{"event": "train", "st')
+    assert read_metrics(metrics) == rows and "cut short" in caplog.text
+    truncate_metrics(metrics, 4)
+    assert metrics.read_text() == "".join(json.dumps(r) + "\n" for r in rows[:2])
+    metrics.write_text(json.dumps(rows[0]) + "\n{garbage\n" + json.dumps(rows[1]) + "\n")
+    with pytest.raises(RunDirError, match="metrics.jsonl, line 2, is damaged"):
+        read_metrics(metrics)
+    config = tmp_path / "config.json"
+    config.write_text('{"optim": {"lr": 0.1')
+    with pytest.raises(RunDirError, match="config.json \\(the run's recipe\\) cannot be read"):
+        read_json(config, "the run's recipe")
+    config.write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(RunDirError, match="cannot be read"):
+        read_json(config, "the run's recipe")

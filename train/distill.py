@@ -47,14 +47,12 @@ from train.methods import GENERATOR_METHODS
 from train.methods.sources import GeneratorSource, RealSource
 from train.models import Normalized, create_model
 from train.recipe import Recipe, expand, from_dict, to_dict
+from train.rundir import (RunDirError, RunLock, has_checkpoint, load_checkpoint, read_json, save_checkpoint,
+                          truncate_metrics)
 from train.shardset import BatchStream, ShardSet, make_seed
 
 log = logging.getLogger(__name__)
 TIMING_KEYS = ("img_per_s", "elapsed_s")   # the metrics that differ between identical runs
-
-
-class RunDirError(ValueError):
-    """The run directory belongs to another run, or cannot be resumed."""
 
 
 def pick_device(name: str) -> torch.device:
@@ -195,20 +193,6 @@ def _set_rng_state(state: dict, gens: dict[str, torch.Generator]) -> None:
         torch.cuda.set_rng_state_all(state["cuda"])
 
 
-def _atomic_save(obj, path: Path) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
-
-
-def _truncate_metrics(path: Path, step: int) -> None:
-    """Drop metric lines written after the checkpoint a resumed run restarts from."""
-    if not path.exists():
-        return
-    keep = [line for line in path.read_text().splitlines() if line.strip() and json.loads(line)["step"] <= step]
-    path.write_text("".join(line + "\n" for line in keep))
-
-
 def prepare_run_dir(out: Path, recipe: Recipe) -> bool:
     """Write config/seed for a new run or check them for a resumed one; True when resuming.
 
@@ -218,9 +202,9 @@ def prepare_run_dir(out: Path, recipe: Recipe) -> bool:
     out.mkdir(parents=True, exist_ok=True)
     config = to_dict(recipe)
     cfg_path = out / "config.json"
-    if cfg_path.exists() and (out / "state.pt").exists():
+    if cfg_path.exists() and has_checkpoint(out / "state.pt"):
         # through from_dict: keys added to the recipe schema since the run began take their defaults
-        old = json.loads(json.dumps(to_dict(from_dict(json.loads(cfg_path.read_text())))))
+        old = json.loads(json.dumps(to_dict(from_dict(read_json(cfg_path, "the run's recipe")))))
         new = json.loads(json.dumps(config))
         if old != new:
             diff = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
@@ -236,6 +220,14 @@ def prepare_run_dir(out: Path, recipe: Recipe) -> bool:
 
 def distill(recipe: Recipe, out: Path | str, on_event: Callable[[dict], None] | None = None,
             allow_code_execution: bool = False) -> dict:
+    """Run (or resume) a distillation into `out`, which no other process may use meanwhile
+    (train.rundir.RunLock); see _distill."""
+    with RunLock(out):
+        return _distill(recipe, out, on_event, allow_code_execution)
+
+
+def _distill(recipe: Recipe, out: Path | str, on_event: Callable[[dict], None] | None = None,
+             allow_code_execution: bool = False) -> dict:
     """Run (or resume) a distillation into `out`; returns the final report (also report.json).
 
     on_event receives {"event": "step", "step", "total"} after every step and every metrics record
@@ -300,7 +292,7 @@ def distill(recipe: Recipe, out: Path | str, on_event: Callable[[dict], None] | 
     elapsed, images_seen, loss_sum, loss_n = 0.0, 0, 0.0, 0
     metrics_path = out / "metrics.jsonl"
     if resuming:
-        st = torch.load(out / "state.pt", map_location=device, weights_only=True)
+        st = load_checkpoint(out / "state.pt", device, keys=("student", "optimizer", "step", "rng"))
         student.load_state_dict(st["student"])
         optimizer.load_state_dict(st["optimizer"])
         scheduler.load_state_dict(st["scheduler"])
@@ -312,7 +304,7 @@ def distill(recipe: Recipe, out: Path | str, on_event: Callable[[dict], None] | 
         _set_rng_state(st["rng"], gens)
         if source is not None:
             source.load_state_dict(st["source"])
-        _truncate_metrics(metrics_path, step)
+        truncate_metrics(metrics_path, step)
         log.info("resuming %s at step %d (epoch %d, batch %d)", out, step, epoch, batch_in_epoch)
     elif metrics_path.exists():
         metrics_path.unlink()   # a run killed before its first checkpoint starts over
@@ -344,7 +336,7 @@ def distill(recipe: Recipe, out: Path | str, on_event: Callable[[dict], None] | 
         class_freq = st["class_freq"].to(device)
 
     def save_state() -> None:
-        _atomic_save({"student": student.state_dict(), "optimizer": optimizer.state_dict(),
+        save_checkpoint({"student": student.state_dict(), "optimizer": optimizer.state_dict(),
                       "scheduler": scheduler.state_dict(),
                       "ema": ema.model.state_dict() if ema is not None else None,
                       "step": step, "epoch": epoch, "batch_in_epoch": batch_in_epoch, "best": best,
@@ -522,4 +514,4 @@ def load_run_recipe(out: Path | str) -> Recipe:
     path = Path(out) / "config.json"
     if not path.is_file():
         raise RunDirError(f"{out}: no config.json; is it a distillation run directory?")
-    return from_dict(json.loads(path.read_text()))
+    return from_dict(read_json(path, "the run's recipe"))
