@@ -63,6 +63,58 @@ def test_save_refuses_a_card_that_disagrees_with_the_model(tmp_path):
         save_model(tmp_path / "m", model, {**card, "num_classes": 5})
 
 
+@pytest.mark.parametrize("field, value, message", [
+    ("mean", [float("nan"), 0.5, 0.6], "mean must be a list of finite numbers"),
+    ("std", [0.2, 0.0, 0.3], "std must be positive"),
+    ("std", [0.2, -1.0, 0.3], "std must be positive"),
+    ("std", "0.2", "std must be a list of finite numbers"),
+    ("input_size", 0, "input_size must be an integer in 1..4096"),
+    ("input_size", "32", "input_size must be an integer"),
+    ("input_size", 10 ** 6, "input_size must be an integer"),
+    ("in_channels", True, "in_channels must be an integer"),
+    ("num_classes", 10 ** 9, "num_classes must be an integer in 1..100000"),
+    ("classes", "cat dog emu", "classes must be a list of class names"),
+    ("classes", [1, 2, 3], "classes must be a list of class names"),
+    ("classes", ["cat", "cat", "emu"], "distinct names"),
+    ("arch", 20, "arch must be an architecture name"),
+    ("arch", "resnet99", "unknown architecture 'resnet99'; choose one of"),
+    ("accuracy", {"top1": "high", "split": "x", "n": 4}, "accuracy must be null"),
+])
+def test_cards_are_checked_before_a_model_is_built(tmp_path, field, value, message):
+    import json
+    model, card = small_model()
+    card_path = save_model(tmp_path / "m", model, card)
+    card_path.write_text(json.dumps({**card, field: value}))
+    with pytest.raises(CheckpointError, match=message):
+        load_model(card_path)
+
+
+def test_an_unknown_architecture_is_a_clear_error_in_eval(tmp_path):
+    from click.testing import CliRunner
+
+    from train.cli import eval_cmd
+    model, _ = small_model()
+    torch.save(model.net.state_dict(), tmp_path / "w.pt")
+    result = CliRunner().invoke(eval_cmd, ["--model", str(tmp_path / "w.pt"), "--arch", "resnet99",
+                                           "--mean", "0.5", "--std", "0.5", "--data", "folder:/none"])
+    assert result.exit_code == 1 and "unknown architecture 'resnet99'" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_full_disk_while_saving_a_model_keeps_the_previous_files(tmp_path):
+    if not Path("/dev/full").exists():
+        pytest.skip("/dev/full (a disk that is always full) is Linux's")
+    model, card = small_model()
+    save_model(tmp_path / "best", model, card)
+    before = (tmp_path / "best.safetensors").read_bytes()
+    (tmp_path / "best.safetensors.tmp").symlink_to("/dev/full")
+    with pytest.raises(CheckpointError, match="cannot write best.safetensors.*previous best.safetensors"):
+        save_model(tmp_path / "best", model, card)
+    assert (tmp_path / "best.safetensors").read_bytes() == before
+    assert not (tmp_path / "best.safetensors.tmp").is_symlink()
+    assert load_model(tmp_path / "best.json")[1] == card
+
+
 def test_plain_state_dict_wrapped_with_module_prefix(tmp_path):
     model, _ = small_model()
     state = {"module." + k: v for k, v in model.net.state_dict().items()}

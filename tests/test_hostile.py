@@ -239,3 +239,58 @@ def test_metrics_with_a_torn_last_line_and_damaged_json(tmp_path, caplog):
     config.write_bytes(b"\xff\xfe\x00")
     with pytest.raises(RunDirError, match="cannot be read"):
         read_json(config, "the run's recipe")
+
+
+# ------------------------------------------------------- the same, through a distillation run
+
+from test_distill import metrics, tiny_recipe, world  # noqa: E402,F401  (world: a fixture)
+
+
+def test_a_second_distillation_into_a_used_directory_names_the_holder(world, tmp_path):
+    from train.distill import distill
+    with RunLock(tmp_path / "run"):
+        with pytest.raises(RunLockedError, match="in use by process"):
+            distill(tiny_recipe(world), tmp_path / "run")
+    assert not (tmp_path / "run" / "config.json").exists()     # refused before touching anything
+
+
+def test_a_second_teacher_training_into_a_used_directory_names_the_holder(tmp_path):
+    from train.teacher import TeacherConfig, train_teacher
+    with RunLock(tmp_path / "run"):
+        with pytest.raises(RunLockedError, match="in use by process"):
+            train_teacher(TeacherConfig(arch="lenet5", data="folder:/nonexistent", val="folder:/nonexistent",
+                                        out=str(tmp_path / "run")))
+
+
+@pytest.mark.slow
+@needs_dev_full
+def test_damage_and_a_full_disk_resume_from_the_last_good_checkpoint(world, tmp_path):
+    """Checkpoints at steps 3, 6, 9, 12, 14. The disk fills while step 9's is written; then the
+    step-6 state.pt is found truncated and metrics.jsonl torn: the run resumes from step 3 and
+    ends with the metrics and weights of an uninterrupted run."""
+    from train.cli_distill import distill_cmd
+    from train.distill import distill
+    straight, run = tmp_path / "straight", tmp_path / "run"
+    distill(tiny_recipe(world), straight)
+
+    def fill_disk_after_step_6(event):
+        if event["event"] == "step" and event["step"] == 7:
+            (run / "state.pt.tmp").symlink_to(FULL_DISK)
+
+    with pytest.raises(RunDirError, match="cannot save .*state.pt: the disk is full"):
+        distill(tiny_recipe(world), run, on_event=fill_disk_after_step_6)
+    assert load_checkpoint(run / "state.pt")["step"] == 6
+    state = run / "state.pt"
+    state.write_bytes(state.read_bytes()[:1000])
+    with open(run / "metrics.jsonl", "a") as f:
+        f.write('{"event": "train", "step": 10, "lo')
+    distill(tiny_recipe(world), run)
+    assert metrics(run) == metrics(straight)
+    a = torch.load(straight / "state.pt", weights_only=True)["student"]
+    b = torch.load(run / "state.pt", weights_only=True)["student"]
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+    (run / "config.json").write_text('{"name": "tiny", "optim": ')
+    result = CliRunner().invoke(distill_cmd, ["--recipe", "mnist-lenet5", "--out", str(run), "--no-progress"])
+    assert result.exit_code == 1 and "config.json (the run's recipe) cannot be read" in result.output
+    assert "Traceback" not in result.output

@@ -33,7 +33,7 @@ from typing import Any, Sequence
 
 import torch
 from safetensors import safe_open
-from safetensors.torch import save_file
+from safetensors.torch import save
 from torch import nn
 
 from .models import Normalized, UnknownModelError, create_model, default_input_size
@@ -185,8 +185,8 @@ def save_model(path_or_dir: str | Path, model: Normalized, card: dict) -> Path:
     weights, card_path = stem.with_suffix(".safetensors"), stem.with_suffix(".json")
     tmp_weights, tmp_card = Path(str(weights) + ".tmp"), Path(str(card_path) + ".tmp")
     try:
-        save_file(tensors, str(tmp_weights), metadata={"card": text})
-        tmp_card.write_text(text)
+        _write_synced(tmp_weights, save(tensors, metadata={"card": text}))
+        _write_synced(tmp_card, text.encode())
         os.replace(tmp_weights, weights)
         os.replace(tmp_card, card_path)
     except Exception as exc:   # OSError (disk full, read-only) or safetensors' own error type
@@ -197,6 +197,13 @@ def save_model(path_or_dir: str | Path, model: Normalized, card: dict) -> Path:
             f"({type(exc).__name__}: {exc}); the previous {weights.name}, if any, is kept. "
             f"Free disk space (or fix the permissions) and run the same command again") from exc
     return card_path
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    with open(path, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
 
 
 # ---------------------------------------------------------------------------- loading
