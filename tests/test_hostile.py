@@ -294,3 +294,44 @@ def test_damage_and_a_full_disk_resume_from_the_last_good_checkpoint(world, tmp_
     result = CliRunner().invoke(distill_cmd, ["--recipe", "mnist-lenet5", "--out", str(run), "--no-progress"])
     assert result.exit_code == 1 and "config.json (the run's recipe) cannot be read" in result.output
     assert "Traceback" not in result.output
+
+
+@needs_dev_full
+def test_a_full_disk_elsewhere_in_a_run_ends_in_one_paragraph(world, tmp_path):
+    """metrics.jsonl, versions.json, the cards: any write that runs out of space."""
+    from train.cli_distill import distill_cmd
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "versions.json").symlink_to(FULL_DISK)
+    _, shards, teacher = world
+    result = CliRunner().invoke(distill_cmd, [
+        "--recipe", "mnist-lenet5", "--set", f"teacher={teacher}", "--set", f"data.shards={shards}",
+        "--out", str(run), "--no-progress"])
+    assert result.exit_code == 1 and "the disk is full while writing" in result.output, result.output
+    assert "Traceback" not in result.output
+
+
+def test_teacher_training_resumes_from_the_checkpoint_before_a_damaged_last_pt(tmp_path, caplog):
+    from train.teacher import TeacherConfig, train_teacher
+    rng = np.random.default_rng(0)
+    for name, level in (("dark", 40), ("light", 215)):
+        (tmp_path / "data" / name).mkdir(parents=True)
+        for i in range(16):
+            pixels = np.clip(level + rng.normal(0, 25, (28, 28)), 0, 255).astype(np.uint8)
+            Image.fromarray(pixels, "L").save(tmp_path / "data" / name / f"{i}.png")
+    data = f"folder:{tmp_path / 'data'}"
+    cfg = TeacherConfig(arch="lenet5", data=data, val=data, out=str(tmp_path / "run"), epochs=3,
+                        batch_size=8, lr=0.05)
+    epochs = []
+    train_teacher(cfg, on_epoch=lambda s: epochs.append(s["epoch"]))
+    last = tmp_path / "run" / "last.pt"
+    assert torch.load(previous(last), weights_only=True)["epoch"] == 2
+    last.write_bytes(last.read_bytes()[:-500])
+    train_teacher(cfg, on_epoch=lambda s: epochs.append(s["epoch"]))
+    assert epochs == [1, 2, 3, 3] and "resuming from last.prev.pt" in caplog.text
+    last.write_bytes(b"")
+    previous(last).write_bytes(b"")
+    from train.cli import teacher_group
+    result = CliRunner().invoke(teacher_group, ["train", "--arch", "lenet5", "--data", data, "--val", data,
+                                                "--out", str(tmp_path / "run"), "--epochs", "3", "--batch-size", "8"])
+    assert result.exit_code == 1 and "No readable checkpoint is left: delete last.pt" in result.output

@@ -71,6 +71,11 @@ def distill_cmd(recipe_name, overrides, out, progress, allow_code_execution):
             bar.close()
     except _errors() as exc:
         raise click.ClickException(str(exc)) from exc
+    except OSError as exc:
+        from train.rundir import disk_full
+        if disk_full(exc, out) is None:
+            raise
+        raise click.ClickException(disk_full(exc, out)) from exc
     click.echo((out / "report.md").read_text())
     click.echo(f"run directory: {out}")
 

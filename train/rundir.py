@@ -200,6 +200,18 @@ def load_checkpoint(path: Path, map_location: Any = "cpu", keys: Iterable[str] =
         + " to start the run over, or choose another --out")
 
 
+def disk_full(exc: BaseException, out: Path | str) -> str | None:
+    """A one-paragraph message when `exc` is a write into run directory `out` that ran out of
+    space, else None (for a CLI: writes other than checkpoints, such as metrics.jsonl, fail
+    this way)."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        where = exc.filename or out
+        return (f"the disk is full while writing {where} ({exc.strerror}). Every checkpoint already written is "
+                f"whole (each is written beside its name and renamed into place); free some space "
+                f"and run the same command again to resume from the last one")
+    return None
+
+
 # ------------------------------------------------------------------------ tolerant readers
 
 def read_json(path: Path, what: str) -> Any:
@@ -252,6 +264,6 @@ def truncate_metrics(path: Path, step: int) -> None:
     os.replace(tmp, path)
 
 
-__all__ = ["DamagedStateError", "RunDirError", "RunLock", "RunLockedError", "has_checkpoint",
+__all__ = ["DamagedStateError", "RunDirError", "RunLock", "RunLockedError", "disk_full", "has_checkpoint",
            "load_checkpoint", "previous", "read_json", "read_metrics", "save_checkpoint",
            "truncate_metrics"]
