@@ -78,11 +78,11 @@ def teacher_train_cmd(arch, data, val, out, epochs, batch_size, lr, weight_decay
         card_path = train_teacher(cfg)
     except (DatasetError, CheckpointError, TeacherTrainingError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
-    except OSError as exc:
+    except OSError as exc:   # a full disk ends in one paragraph; any other OSError is a bug to see
         from .rundir import disk_full
-        if disk_full(exc, out) is None:
+        if (message := disk_full(exc, out)) is None:
             raise
-        raise click.ClickException(disk_full(exc, out)) from exc
+        raise click.ClickException(message) from exc
     card = json.loads(card_path.read_text())
     click.echo(f"{card_path}: {card['arch']} val top-1 {card['accuracy']['top1']:.4f} "
                f"on {card['accuracy']['split']} (epoch {card['recipe']['best_epoch']}, "

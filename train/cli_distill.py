@@ -71,11 +71,11 @@ def distill_cmd(recipe_name, overrides, out, progress, allow_code_execution):
             bar.close()
     except _errors() as exc:
         raise click.ClickException(str(exc)) from exc
-    except OSError as exc:
+    except OSError as exc:   # a full disk ends in one paragraph; any other OSError is a bug to see
         from train.rundir import disk_full
-        if disk_full(exc, out) is None:
+        if (message := disk_full(exc, out)) is None:
             raise
-        raise click.ClickException(disk_full(exc, out)) from exc
+        raise click.ClickException(message) from exc
     click.echo((out / "report.md").read_text())
     click.echo(f"run directory: {out}")
 
