@@ -85,6 +85,16 @@ def test_a_recipe_naming_an_unknown_student_is_refused_when_loaded():
         load_recipe("mnist-lenet5", ["student=resnet21"])
 
 
+def test_teacher_training_refuses_an_unknown_architecture_before_reading_data(tmp_path):
+    from click.testing import CliRunner
+
+    from train.cli import teacher_group
+    result = CliRunner().invoke(teacher_group, ["train", "--arch", "resnet21", "--data", "folder:/none",
+                                                "--val", "folder:/none", "--out", str(tmp_path / "run")])
+    assert result.exit_code == 1 and "unknown architecture 'resnet21'" in result.output
+    assert not (tmp_path / "run").exists()
+
+
 def test_recipe_values_are_checked_by_the_field_type_not_the_default():
     from train.recipe import RecipeError, load_recipe
     assert load_recipe("mnist-lenet5", ["data.cache_max_mb=0.001"]).data.cache_max_mb == 0.001

@@ -28,8 +28,6 @@ import time
 from pathlib import Path
 from typing import Any, Iterable
 
-import torch
-
 log = logging.getLogger(__name__)
 
 LOCK_NAME = ".lock"
@@ -116,6 +114,7 @@ def save_checkpoint(obj: Any, path: Path) -> None:
     `<path>.tmp`, flushed to disk, then renamed over `path`; the file it replaces becomes
     `previous(path)`. On failure (disk full, ...) the files already there are untouched and
     RunDirError says what happened."""
+    import torch   # here, not at the top: the lock and the readers work without torch's import time
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
     try:
@@ -170,6 +169,7 @@ def load_checkpoint(path: Path, map_location: Any = "cpu", keys: Iterable[str] =
     """The newest readable checkpoint: `path`, else `previous(path)` (with a warning saying why).
     Read with weights_only=True; a checkpoint must be a dict holding `keys`. DamagedStateError
     when neither can be used, naming each file's problem and what to do."""
+    import torch
     path = Path(path)
     problems = []
     for candidate in (path, previous(path)):

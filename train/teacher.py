@@ -33,7 +33,7 @@ from torch import nn
 
 from .checkpoint import make_card, save_model
 from .datasets import LabeledImages, open_dataset
-from .models import Normalized, create_model
+from .models import Normalized, check_model_name, create_model
 from .rundir import RunLock, has_checkpoint, load_checkpoint, save_checkpoint
 
 log = logging.getLogger(__name__)
@@ -160,6 +160,7 @@ def train_teacher(cfg: TeacherConfig, on_epoch: Callable[[dict], None] | None = 
     """Train `cfg.arch` on `cfg.data`, select on `cfg.val`; return the best card's path.
     `on_epoch` receives {epoch, epochs, loss, train_acc, val_acc, best, seconds} each epoch.
     No other process may use `cfg.out` meanwhile (train.rundir.RunLock)."""
+    check_model_name(cfg.arch)   # before any data is decoded
     with RunLock(cfg.out):
         return _train_teacher(cfg, on_epoch)
 
