@@ -248,9 +248,15 @@ from test_distill import metrics, tiny_recipe, world  # noqa: E402,F401  (world:
 
 def test_a_second_distillation_into_a_used_directory_names_the_holder(world, tmp_path):
     from train.distill import distill
+    from train.cli_distill import distill_cmd
+    _, shards, teacher = world
     with RunLock(tmp_path / "run"):
         with pytest.raises(RunLockedError, match="in use by process"):
             distill(tiny_recipe(world), tmp_path / "run")
+        result = CliRunner().invoke(distill_cmd, [
+            "--recipe", "mnist-lenet5", "--set", f"teacher={teacher}", "--set", f"data.shards={shards}",
+            "--out", str(tmp_path / "run"), "--no-progress"])
+        assert result.exit_code == 1 and "is in use by process" in result.output
     assert not (tmp_path / "run" / "config.json").exists()     # refused before touching anything
 
 
