@@ -139,7 +139,7 @@ def save_checkpoint(obj: Any, path: Path) -> None:
             f"({type(exc).__name__}: {exc}). "
             + (f"The checkpoint(s) already there ({', '.join(kept)}) are kept and whole; "
                if kept else "No checkpoint was written yet; ")
-            + "free some space and run the same command again to resume") from exc
+            + ("free some space" if full else "fix that") + " and run the same command again to resume") from exc
 
 
 def _keep_previous(path: Path) -> None:
