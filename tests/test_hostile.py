@@ -341,3 +341,26 @@ def test_teacher_training_resumes_from_the_checkpoint_before_a_damaged_last_pt(t
     result = CliRunner().invoke(teacher_group, ["train", "--arch", "lenet5", "--data", data, "--val", data,
                                                 "--out", str(tmp_path / "run"), "--epochs", "3", "--batch-size", "8"])
     assert result.exit_code == 1 and "No readable checkpoint is left: delete last.pt" in result.output
+
+
+# ------------------------------------------------------------------ labelled image data
+
+def test_oversized_and_bomb_images_in_eval_data_are_refused(tmp_path, monkeypatch):
+    import tarfile
+
+    import train.datasets as datasets
+    from train.datasets import DatasetError, open_dataset
+    (tmp_path / "set" / "a").mkdir(parents=True)
+    Image.new("RGB", (64, 64), (9, 9, 9)).save(tmp_path / "set" / "a" / "0.png")
+    archive = tmp_path / "set.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(tmp_path / "set" / "a" / "0.png", arcname="a/0.png")
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 64 * 64 - 1)   # the image is just over PIL's limit
+    for spec in (f"folder:{tmp_path / 'set'}", f"tar:{archive}"):
+        with pytest.raises(DatasetError, match="cannot decode image.*DecompressionBomb"):
+            open_dataset(spec)
+    monkeypatch.setattr(datasets, "MAX_IMAGE_BYTES", 100)
+    with pytest.raises(DatasetError, match="member 'a/0.png' is [0-9,]+ bytes; an image here is at most 100"):
+        open_dataset(f"tar:{archive}")
+    with pytest.raises(DatasetError, match="0.png is [0-9,]+ bytes"):
+        open_dataset(f"folder:{tmp_path / 'set'}")

@@ -22,6 +22,7 @@ from __future__ import annotations
 import io
 import logging
 import tarfile
+import warnings
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -32,6 +33,7 @@ from torch.utils.data import Dataset
 
 log = logging.getLogger(__name__)
 
+MAX_IMAGE_BYTES = 64 * 2**20   # one encoded image; far above any photo a classifier is scored on
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm",
                   ".pgm")
 
@@ -169,11 +171,14 @@ def _svhn(root, split, download):
 
 def _decode(data: bytes, where: str) -> np.ndarray:
     try:
-        with Image.open(io.BytesIO(data)) as im:
-            im = im.convert("L" if im.mode in ("1", "L", "I;16", "I", "F") else "RGB")
-            return np.array(im)
+        with warnings.catch_warnings():
+            # PIL only warns up to twice its pixel limit: a decompression bomb is an error here
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as im:
+                im = im.convert("L" if im.mode in ("1", "L", "I;16", "I", "F") else "RGB")
+                return np.array(im)
     except Exception as exc:  # PIL raises several types for a bad image
-        raise DatasetError(f"{where}: cannot decode image ({exc})") from exc
+        raise DatasetError(f"{where}: cannot decode image ({type(exc).__name__}: {exc})") from exc
 
 
 def _assemble(samples: list[tuple[str, np.ndarray]], spec: str) -> LabeledImages:
@@ -205,6 +210,9 @@ def _open_folder(rest: str, spec: str) -> LabeledImages:
     for class_dir in sorted(p for p in root.iterdir() if p.is_dir()):
         for f in sorted(class_dir.rglob("*")):
             if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES:
+                if f.stat().st_size > MAX_IMAGE_BYTES:
+                    raise DatasetError(f"{f} is {f.stat().st_size:,} bytes; an image here is at most "
+                                       f"{MAX_IMAGE_BYTES:,}")
                 samples.append((class_dir.name, _decode(f.read_bytes(), str(f))))
     return _assemble(samples, spec)
 
@@ -225,6 +233,9 @@ def _open_tar(rest: str, spec: str) -> LabeledImages:
                 if len(parts) < 2:
                     raise DatasetError(f"{path}: member {name!r} is not inside a class "
                                        f"directory (<class>/<image>)")
+                if member.size > MAX_IMAGE_BYTES:   # a gzip bomb inflates only as it is read
+                    raise DatasetError(f"{path}: member {name!r} is {member.size:,} bytes; an image "
+                                       f"here is at most {MAX_IMAGE_BYTES:,}")
                 data = tar.extractfile(member).read()
                 samples.append((parts[-2], name, _decode(data, f"{path}:{name}")))
     except (tarfile.TarError, EOFError, OSError) as exc:
