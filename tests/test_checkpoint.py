@@ -89,6 +89,14 @@ def test_cards_are_checked_before_a_model_is_built(tmp_path, field, value, messa
         load_model(card_path)
 
 
+def test_options_out_of_range_are_refused_before_anything_is_read(tmp_path):
+    for options, message in ((dict(input_size=10 ** 6), "input_size must be an integer in 1..4096"),
+                             (dict(num_classes=0), "num_classes must be"),
+                             (dict(in_channels=True), "in_channels must be")):
+        with pytest.raises(CheckpointError, match=message):
+            load_model(tmp_path / "absent.pt", **options)
+
+
 def test_an_unknown_architecture_is_a_clear_error_in_eval(tmp_path):
     from click.testing import CliRunner
 

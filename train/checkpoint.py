@@ -220,6 +220,10 @@ def load_model(spec: str | Path, *, arch: str | None = None,
     Returns the model in eval mode on `device`, and its card."""
     overrides = dict(arch=arch, mean=mean, std=std, num_classes=num_classes,
                      in_channels=in_channels, input_size=input_size)
+    for key, top in (("num_classes", MAX_CLASSES), ("in_channels", MAX_CHANNELS),
+                     ("input_size", MAX_INPUT_SIZE)):
+        if overrides[key] is not None and not (_is_int(overrides[key]) and 1 <= overrides[key] <= top):
+            raise CheckpointError(f"{key} must be an integer in 1..{top}, got {overrides[key]!r}")
     path = _resolve(str(spec))
     if path.suffix in (".json", ".safetensors"):
         model, card = _load_card_model(path, overrides)
