@@ -239,6 +239,9 @@ def test_metrics_with_a_torn_last_line_and_damaged_json(tmp_path, caplog):
     config.write_bytes(b"\xff\xfe\x00")
     with pytest.raises(RunDirError, match="cannot be read"):
         read_json(config, "the run's recipe")
+    config.write_text("[1, 2]")
+    with pytest.raises(RunDirError, match="a JSON object was expected, not list"):
+        read_json(config, "the run's recipe")
 
 
 # ------------------------------------------------------- the same, through a distillation run

@@ -214,10 +214,13 @@ def disk_full(exc: BaseException, out: Path | str) -> str | None:
 
 # ------------------------------------------------------------------------ tolerant readers
 
-def read_json(path: Path, what: str) -> Any:
-    """The JSON in `path`; RunDirError naming `what` it is when it cannot be read."""
+def read_json(path: Path, what: str) -> dict:
+    """The JSON object in `path`; RunDirError naming `what` it is when it cannot be read."""
     try:
-        return json.loads(Path(path).read_text())
+        data = json.loads(Path(path).read_text())
+        if not isinstance(data, dict):
+            raise ValueError(f"a JSON object was expected, not {type(data).__name__}")
+        return data
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise RunDirError(
             f"{path} ({what}) cannot be read: {exc}. It was damaged or edited by hand; restore "
