@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
+import sys
+import tarfile
 import zipfile
 from pathlib import Path
 
@@ -15,7 +19,11 @@ import torch
 from click.testing import CliRunner
 from PIL import Image
 
+from test_distill import metrics, tiny_recipe, world  # noqa: F401  (world: a fixture used here)
 from train.checkpoint import UnsafeCheckpointError, load_model, program_kind
+from train.datasets import DatasetError, open_dataset
+from train.rundir import (DamagedStateError, RunDirError, RunLock, RunLockedError, load_checkpoint,
+                          previous, read_json, read_metrics, save_checkpoint, truncate_metrics)
 
 torch.set_num_threads(1)
 
@@ -148,21 +156,15 @@ def test_eval_distill_and_teacher_init_refuse_them_and_nothing_runs(evil_files, 
 
 # ------------------------------------------------------------------ run directories
 
-from train.rundir import (DamagedStateError, RunDirError, RunLock, RunLockedError,  # noqa: E402
-                          load_checkpoint, previous, read_json, read_metrics, save_checkpoint,
-                          truncate_metrics)
-
 FULL_DISK = Path("/dev/full")
 needs_dev_full = pytest.mark.skipif(not FULL_DISK.exists(), reason="/dev/full (a disk that is always full) "
                                                                    "is Linux's")
 
 
 def test_a_run_directory_is_used_by_one_process_at_a_time(tmp_path):
-    import subprocess
-    import sys
     run = tmp_path / "run"
     with RunLock(run):
-        with pytest.raises(RunLockedError, match=rf"in use by process {__import__('os').getpid()} "):
+        with pytest.raises(RunLockedError, match=rf"in use by process {os.getpid()} "):
             RunLock(run).acquire()
     RunLock(run).acquire().release()          # free again once released
 
@@ -245,9 +247,6 @@ def test_metrics_with_a_torn_last_line_and_damaged_json(tmp_path, caplog):
 
 
 # ------------------------------------------------------- the same, through a distillation run
-
-from test_distill import metrics, tiny_recipe, world  # noqa: E402,F401  (world: a fixture)
-
 
 def test_a_second_distillation_into_a_used_directory_names_the_holder(world, tmp_path):
     from train.distill import distill
@@ -349,10 +348,7 @@ def test_teacher_training_resumes_from_the_checkpoint_before_a_damaged_last_pt(t
 # ------------------------------------------------------------------ labelled image data
 
 def test_oversized_and_bomb_images_in_eval_data_are_refused(tmp_path, monkeypatch):
-    import tarfile
-
     import train.datasets as datasets
-    from train.datasets import DatasetError, open_dataset
     (tmp_path / "set" / "a").mkdir(parents=True)
     Image.new("RGB", (64, 64), (9, 9, 9)).save(tmp_path / "set" / "a" / "0.png")
     archive = tmp_path / "set.tar.gz"
