@@ -181,6 +181,9 @@ def test_a_run_directory_is_used_by_one_process_at_a_time(tmp_path):
         holder.kill()
         holder.wait()
     RunLock(run).acquire().release()
+    (tmp_path / "a-file").write_text("")
+    with pytest.raises(RunDirError, match="cannot use .*a-file as a run directory"):
+        RunLock(tmp_path / "a-file").acquire()
 
 
 def test_a_checkpoint_keeps_the_one_before_and_a_damaged_one_falls_back(tmp_path, caplog):
