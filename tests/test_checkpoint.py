@@ -9,8 +9,8 @@ import torch
 
 from conftest import shared_path
 from train.checkpoint import (IMAGENET_MEAN, IMAGENET_STD, ArchitectureMismatchError,
-                              CheckpointError, CorruptCheckpointError, load_model, make_card,
-                              save_model)
+                              CheckpointError, CorruptCheckpointError, UnsafeCheckpointError,
+                              load_model, make_card, save_model)
 from train.models import Normalized, create_model
 
 torch.set_num_threads(1)
@@ -61,6 +61,66 @@ def test_save_refuses_a_card_that_disagrees_with_the_model(tmp_path):
         save_model(tmp_path / "m", model, {**card, "mean": [0.0, 0.0, 0.0]})
     with pytest.raises(CheckpointError, match="class names"):
         save_model(tmp_path / "m", model, {**card, "num_classes": 5})
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("mean", [float("nan"), 0.5, 0.6], "mean must be a list of finite numbers"),
+    ("std", [0.2, 0.0, 0.3], "std must be positive"),
+    ("std", [0.2, -1.0, 0.3], "std must be positive"),
+    ("std", "0.2", "std must be a list of finite numbers"),
+    ("input_size", 0, "input_size must be an integer in 1..4096"),
+    ("input_size", "32", "input_size must be an integer"),
+    ("input_size", 10 ** 6, "input_size must be an integer"),
+    ("in_channels", True, "in_channels must be an integer"),
+    ("num_classes", 10 ** 9, "num_classes must be an integer in 1..100000"),
+    ("classes", "cat dog emu", "classes must be a list of class names"),
+    ("classes", [1, 2, 3], "classes must be a list of class names"),
+    ("classes", ["cat", "cat", "emu"], "distinct names"),
+    ("arch", 20, "arch must be an architecture name"),
+    ("arch", "resnet99", "unknown architecture 'resnet99'; choose one of"),
+    ("accuracy", {"top1": "high", "split": "x", "n": 4}, "accuracy must be null"),
+])
+def test_cards_are_checked_before_a_model_is_built(tmp_path, field, value, message):
+    import json
+    model, card = small_model()
+    card_path = save_model(tmp_path / "m", model, card)
+    card_path.write_text(json.dumps({**card, field: value}))
+    with pytest.raises(CheckpointError, match=message):
+        load_model(card_path)
+
+
+def test_options_out_of_range_are_refused_before_anything_is_read(tmp_path):
+    for options, message in ((dict(input_size=10 ** 6), "input_size must be an integer in 1..4096"),
+                             (dict(num_classes=0), "num_classes must be"),
+                             (dict(in_channels=True), "in_channels must be")):
+        with pytest.raises(CheckpointError, match=message):
+            load_model(tmp_path / "absent.pt", **options)
+
+
+def test_an_unknown_architecture_is_a_clear_error_in_eval(tmp_path):
+    from click.testing import CliRunner
+
+    from train.cli import eval_cmd
+    model, _ = small_model()
+    torch.save(model.net.state_dict(), tmp_path / "w.pt")
+    result = CliRunner().invoke(eval_cmd, ["--model", str(tmp_path / "w.pt"), "--arch", "resnet99",
+                                           "--mean", "0.5", "--std", "0.5", "--data", "folder:/none"])
+    assert result.exit_code == 1 and "unknown architecture 'resnet99'" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_full_disk_while_saving_a_model_keeps_the_previous_files(tmp_path):
+    if not Path("/dev/full").exists():
+        pytest.skip("/dev/full (a disk that is always full) is Linux's")
+    model, card = small_model()
+    save_model(tmp_path / "best", model, card)
+    before = (tmp_path / "best.safetensors").read_bytes()
+    (tmp_path / "best.safetensors.tmp").symlink_to("/dev/full")
+    with pytest.raises(CheckpointError, match="cannot write best.safetensors.*previous best.safetensors"):
+        save_model(tmp_path / "best", model, card)
+    assert (tmp_path / "best.safetensors").read_bytes() == before
+    assert not (tmp_path / "best.safetensors.tmp").is_symlink()
+    assert load_model(tmp_path / "best.json")[1] == card
 
 
 def test_plain_state_dict_wrapped_with_module_prefix(tmp_path):
@@ -125,7 +185,10 @@ def test_torchscript_and_export_load_with_normalisation(tmp_path):
     model, _ = small_model()
     scripted = torch.jit.trace(model.net, torch.rand(2, 3, 32, 32))
     scripted.save(str(tmp_path / "m.pt"))
-    loaded, card = load_model(tmp_path / "m.pt", mean=[0.4, 0.5, 0.6], std=[0.2, 0.2, 0.3])
+    with pytest.raises(UnsafeCheckpointError, match="can run code"):
+        load_model(tmp_path / "m.pt", mean=[0.4, 0.5, 0.6], std=[0.2, 0.2, 0.3])
+    loaded, card = load_model(tmp_path / "m.pt", mean=[0.4, 0.5, 0.6], std=[0.2, 0.2, 0.3],
+                              allow_code_execution=True)
     assert card["arch"] == "torchscript" and card["num_classes"] == 3
     assert torch.allclose(outputs(loaded), outputs(model), atol=1e-5)
 
@@ -133,7 +196,10 @@ def test_torchscript_and_export_load_with_normalisation(tmp_path):
     program = torch.export.export(model.net, (torch.rand(2, 3, 32, 32),),
                                   dynamic_shapes={"x": {0: batch}})
     torch.export.save(program, str(tmp_path / "m.pt2"))
-    loaded, card = load_model(tmp_path / "m.pt2", mean=[0.4, 0.5, 0.6], std=[0.2, 0.2, 0.3])
+    with pytest.raises(UnsafeCheckpointError, match="can run code"):
+        load_model(tmp_path / "m.pt2", mean=[0.4, 0.5, 0.6], std=[0.2, 0.2, 0.3])
+    loaded, card = load_model(tmp_path / "m.pt2", mean=[0.4, 0.5, 0.6], std=[0.2, 0.2, 0.3],
+                              allow_code_execution=True)
     assert card["arch"] == "export" and card["input_size"] == 32 and card["in_channels"] == 3
     assert torch.allclose(outputs(loaded), outputs(model), atol=1e-5)
 

@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from train.models import (REGISTRY, Normalized, UnknownModelError, create_model,
+from train.models import (REGISTRY, Normalized, UnknownModelError, check_model_name, create_model,
                           default_input_size, list_models)
 
 torch.set_num_threads(1)
@@ -73,6 +73,36 @@ def test_unknown_names_say_what_exists():
         create_model("resnet21", 10)
     with pytest.raises(UnknownModelError, match="torchvision"):
         create_model("tv:not_a_model", 10)
+    with pytest.raises(UnknownModelError, match="named by a string"):
+        check_model_name(None)
+    check_model_name("tv:resnet18")
+    check_model_name("lenet5_half")
+
+
+def test_a_recipe_naming_an_unknown_student_is_refused_when_loaded():
+    from train.recipe import RecipeError, load_recipe
+    with pytest.raises(RecipeError, match="student: unknown architecture 'resnet21'"):
+        load_recipe("mnist-lenet5", ["student=resnet21"])
+
+
+def test_teacher_training_refuses_an_unknown_architecture_before_reading_data(tmp_path):
+    from click.testing import CliRunner
+
+    from train.cli import teacher_group
+    result = CliRunner().invoke(teacher_group, ["train", "--arch", "resnet21", "--data", "folder:/none",
+                                                "--val", "folder:/none", "--out", str(tmp_path / "run")])
+    assert result.exit_code == 1 and "unknown architecture 'resnet21'" in result.output
+    assert not (tmp_path / "run").exists()
+
+
+def test_recipe_values_are_checked_by_the_field_type_not_the_default():
+    from train.recipe import RecipeError, load_recipe
+    assert load_recipe("mnist-lenet5", ["data.cache_max_mb=0.001"]).data.cache_max_mb == 0.001
+    assert load_recipe("mnist-lenet5", ["data.cache_max_mb=64"]).data.cache_max_mb == 64.0
+    with pytest.raises(RecipeError, match="data.batch_size must be an integer"):
+        load_recipe("mnist-lenet5", ["data.batch_size=2.5"])
+    with pytest.raises(RecipeError, match="optim.lr must be a finite number"):
+        load_recipe("mnist-lenet5", ["optim.lr=nan"])
 
 
 def test_normalized_normalises_inside_and_moves_with_the_module():

@@ -15,6 +15,11 @@ A card (format_version 1) is a plain dict:
 
 `load_model(spec)` returns `(Normalized, card)`; the model takes images in [0, 1].
 Nothing is ever unpickled beyond tensors: `torch.load(..., weights_only=True)` everywhere.
+TorchScript and `torch.export` archives are refused unless the caller passes
+`allow_code_execution=True`: loading them runs code the file carries (TorchScript methods such as
+`__setstate__` run inside `torch.jit.load`; `torch.export.load` unpickles weights marked
+`use_pickle` with `weights_only=False`), so they are recognised by their zip layout before any
+torch reader opens them, whatever their suffix.
 """
 from __future__ import annotations
 
@@ -28,10 +33,10 @@ from typing import Any, Sequence
 
 import torch
 from safetensors import safe_open
-from safetensors.torch import save_file
+from safetensors.torch import save
 from torch import nn
 
-from .models import Normalized, create_model, default_input_size
+from .models import Normalized, UnknownModelError, create_model, default_input_size
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +56,11 @@ class CheckpointError(ValueError):
 
 class CorruptCheckpointError(CheckpointError):
     """The file is truncated, damaged or not in the format its name promises."""
+
+
+class UnsafeCheckpointError(CheckpointError):
+    """The file is a TorchScript or torch.export archive, whose loading can run code from the
+    file; refused unless the caller allows code execution."""
 
 
 class ArchitectureMismatchError(CheckpointError):
@@ -76,7 +86,14 @@ def make_card(arch: str, classes: Sequence[str], *, in_channels: int, input_size
     return card
 
 
+MAX_CLASSES = 100_000        # far above any classifier here; a card claiming more is damaged
+MAX_CHANNELS = 64
+MAX_INPUT_SIZE = 4096
+
+
 def validate_card(card: Any, where: str) -> dict:
+    """`card` itself when every field has the type and range a model can be built from; else
+    CheckpointError naming the field. Runs before any model is built from a card."""
     if not isinstance(card, dict):
         raise CheckpointError(f"{where}: a card must be a JSON object, got {type(card).__name__}")
     missing = [k for k in CARD_KEYS if k not in card]
@@ -85,18 +102,64 @@ def validate_card(card: Any, where: str) -> dict:
     if card["format_version"] != FORMAT_VERSION:
         raise CheckpointError(f"{where}: card format_version {card['format_version']} is not "
                               f"supported (this code reads version {FORMAT_VERSION})")
-    if len(card["classes"]) != card["num_classes"]:
-        raise CheckpointError(f"{where}: {len(card['classes'])} class names for "
+
+    def bad(key: str, want: str):
+        return CheckpointError(f"{where}: the card's {key} must be {want}, got {card[key]!r}; "
+                               f"the card is damaged or was not written by shaderkd")
+
+    if not isinstance(card["arch"], str) or not card["arch"]:
+        raise bad("arch", "an architecture name (a non-empty string)")
+    for key, top in (("num_classes", MAX_CLASSES), ("in_channels", MAX_CHANNELS),
+                     ("input_size", MAX_INPUT_SIZE)):
+        if not _is_int(card[key]) or not 1 <= card[key] <= top:
+            raise bad(key, f"an integer in 1..{top}")
+    classes = card["classes"]
+    if not isinstance(classes, list) or not all(isinstance(c, str) for c in classes):
+        raise bad("classes", "a list of class names (strings)")
+    if len(classes) != card["num_classes"]:
+        raise CheckpointError(f"{where}: {len(classes)} class names for "
                               f"num_classes={card['num_classes']}")
+    if len(set(classes)) != len(classes):
+        dup = sorted({c for c in classes if classes.count(c) > 1})
+        raise bad("classes", f"distinct names (repeated: {', '.join(map(repr, dup))})")
+    for key in ("mean", "std"):
+        values = card[key]
+        if not isinstance(values, list) or not values or not all(
+                _is_number(v) and math.isfinite(v) for v in values):
+            raise bad(key, "a list of finite numbers, one per input channel")
+    if any(s <= 0 for s in card["std"]):
+        raise bad("std", "positive (the input is divided by it)")
     if not (len(card["mean"]) == len(card["std"]) == card["in_channels"]):
         raise CheckpointError(f"{where}: mean and std need one value per input channel "
                               f"({card['in_channels']}), got {card['mean']} and {card['std']}")
+    if not isinstance(card["trained_on"], str):
+        raise bad("trained_on", "a string")
+    if card["recipe"] is not None and not isinstance(card["recipe"], dict):
+        raise bad("recipe", "null or an object")
     acc = card["accuracy"]
     if acc is not None and not (isinstance(acc, dict) and {"top1", "split", "n"} <= set(acc)
-                                and 0.0 <= acc["top1"] <= 1.0):
+                                and _is_number(acc["top1"]) and 0.0 <= acc["top1"] <= 1.0
+                                and isinstance(acc["split"], str)
+                                and _is_int(acc["n"]) and acc["n"] >= 0):
         raise CheckpointError(f"{where}: accuracy must be null or {{'top1': fraction in [0, 1], "
                               f"'split': str, 'n': int}}, got {acc}")
     return card
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def build_net(arch: str, num_classes: int, in_channels: int, where) -> nn.Module:
+    """`create_model`, with an unknown architecture reported as a CheckpointError naming the file."""
+    try:
+        return create_model(arch, num_classes, in_channels)
+    except UnknownModelError as exc:
+        raise CheckpointError(f"{where}: {exc}") from None
 
 
 # ----------------------------------------------------------------------------- saving
@@ -120,11 +183,27 @@ def save_model(path_or_dir: str | Path, model: Normalized, card: dict) -> Path:
     # The card goes into the safetensors header too, so a lone .safetensors still loads.
     # Written beside and renamed into place, so a kill mid-save leaves the old pair readable.
     weights, card_path = stem.with_suffix(".safetensors"), stem.with_suffix(".json")
-    save_file(tensors, str(weights) + ".tmp", metadata={"card": text})
-    Path(str(card_path) + ".tmp").write_text(text)
-    os.replace(str(weights) + ".tmp", weights)
-    os.replace(str(card_path) + ".tmp", card_path)
+    tmp_weights, tmp_card = Path(str(weights) + ".tmp"), Path(str(card_path) + ".tmp")
+    try:
+        _write_synced(tmp_weights, save(tensors, metadata={"card": text}))
+        _write_synced(tmp_card, text.encode())
+        os.replace(tmp_weights, weights)
+        os.replace(tmp_card, card_path)
+    except Exception as exc:   # OSError (disk full, read-only) or safetensors' own error type
+        for tmp in (tmp_weights, tmp_card):
+            tmp.unlink(missing_ok=True)
+        raise CheckpointError(
+            f"cannot write {weights.name} and {card_path.name} in {stem.parent} "
+            f"({type(exc).__name__}: {exc}); the previous {weights.name}, if any, is kept. "
+            f"Free disk space (or fix the permissions) and run the same command again") from exc
     return card_path
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    with open(path, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
 
 
 # ---------------------------------------------------------------------------- loading
@@ -133,20 +212,26 @@ def load_model(spec: str | Path, *, arch: str | None = None,
                mean: Sequence[float] | None = None, std: Sequence[float] | None = None,
                num_classes: int | None = None, in_channels: int | None = None,
                input_size: int | None = None, device: str | torch.device = "cpu",
-               ) -> tuple[Normalized, dict]:
+               allow_code_execution: bool = False) -> tuple[Normalized, dict]:
     """Load a model by spec: `teacher:<name>` (bundled), a card `.json` or its
     `.safetensors`, a directory holding a card (`best.json` first), a plain state dict
     (`.pt/.pth/.th`; needs `arch`, `mean`, `std`), TorchScript or a `.pt2` export
-    (need `mean`, `std`). Returns the model in eval mode on `device`, and its card."""
+    (need `mean`, `std`, and `allow_code_execution=True`: UnsafeCheckpointError without it).
+    Returns the model in eval mode on `device`, and its card."""
     overrides = dict(arch=arch, mean=mean, std=std, num_classes=num_classes,
                      in_channels=in_channels, input_size=input_size)
+    for key, top in (("num_classes", MAX_CLASSES), ("in_channels", MAX_CHANNELS),
+                     ("input_size", MAX_INPUT_SIZE)):
+        if overrides[key] is not None and not (_is_int(overrides[key]) and 1 <= overrides[key] <= top):
+            raise CheckpointError(f"{key} must be an integer in 1..{top}, got {overrides[key]!r}")
     path = _resolve(str(spec))
     if path.suffix in (".json", ".safetensors"):
         model, card = _load_card_model(path, overrides)
-    elif path.suffix == ".pt2" or _zip_has(path, "serialized_exported_program"):
-        model, card = _load_export(path, overrides)
-    elif _zip_has(path, "constants.pkl"):
-        model, card = _load_torchscript(path, overrides)
+    elif (kind := program_kind(path)) is not None:
+        if not allow_code_execution:
+            raise UnsafeCheckpointError(_unsafe_message(path, kind))
+        loader = _load_export if kind == "export" else _load_torchscript
+        model, card = loader(path, overrides)
     else:
         model, card = _load_state_dict_file(path, overrides)
     return model.to(device).eval(), card
@@ -193,14 +278,43 @@ def _looks_like_card(path: Path) -> bool:
     return isinstance(data, dict) and "format_version" in data and "arch" in data
 
 
-def _zip_has(path: Path, marker: str) -> bool:
-    if not zipfile.is_zipfile(path):
-        return False
+# Members that only program archives hold. TorchScript: `constants.pkl` (torch.load's own test)
+# and the `code/` tree; torch.export: `archive_format` and `models/*.json` (the PT2 archive),
+# `serialized_exported_program*` (the format before it). Names sit under one top folder.
+_TORCHSCRIPT_MEMBERS = ("constants.pkl", "code/")
+_EXPORT_MEMBERS = ("archive_format", "models/", "serialized_exported_program")
+
+
+def program_kind(path: Path) -> str | None:
+    """"export", "torchscript" or None (anything else), from the file's name and zip directory
+    only: nothing in the file is decoded or run."""
+    if path.suffix == ".pt2":
+        return "export"
     try:
+        if not zipfile.is_zipfile(path):
+            return None
         with zipfile.ZipFile(path) as z:
-            return any(marker in n for n in z.namelist())
-    except zipfile.BadZipFile:
-        return False
+            names = [n.split("/", 1)[1] if "/" in n else n for n in z.namelist()]
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return None   # not a readable zip: the state-dict reader reports it as damaged
+    if any(n.startswith(_EXPORT_MEMBERS) for n in names):
+        return "export"
+    if any(n.startswith(_TORCHSCRIPT_MEMBERS) for n in names):
+        return "torchscript"
+    return None
+
+
+def _unsafe_message(path: Path, kind: str) -> str:
+    how = ("its TorchScript code runs as the file is read (a method such as __setstate__)"
+           if kind == "torchscript" else
+           "torch.export.load unpickles weights the file marks use_pickle with weights_only=False")
+    return (f"{path} is a {'TorchScript' if kind == 'torchscript' else 'torch.export (.pt2)'} "
+            f"archive, and loading one can run code hidden in the file ({how}), with every right "
+            f"your account has. It is refused by default. If you trust whoever made the file, "
+            f"pass --allow-code-execution (shaderkd eval and distill; allow_code_execution=True "
+            f"in Python). Safer: load it once on a machine you can lose, save "
+            f"torch.save(model.state_dict(), 'weights.pt') and load that with --arch, --mean "
+            f"and --std.")
 
 
 def _load_card_model(path: Path, overrides: dict) -> tuple[Normalized, dict]:
@@ -221,7 +335,11 @@ def _load_card_model(path: Path, overrides: dict) -> tuple[Normalized, dict]:
         except ValueError as exc:
             raise CorruptCheckpointError(f"{json_path} is not valid JSON ({exc})") from exc
     elif header_card:
-        card = json.loads(header_card)
+        try:
+            card = json.loads(header_card)
+        except ValueError as exc:
+            raise CorruptCheckpointError(f"{weights}: the card in its header is not valid JSON "
+                                         f"({exc})") from exc
     else:
         raise CheckpointError(f"{weights} has no card: neither {json_path.name} beside it nor "
                               f"one in its header")
@@ -230,7 +348,7 @@ def _load_card_model(path: Path, overrides: dict) -> tuple[Normalized, dict]:
         if value is not None and _differs(value, card[key]):
             raise CheckpointError(f"{json_path}: the card says {key}={card[key]}, but "
                                   f"{value} was asked for; drop the option (cards carry it)")
-    net = create_model(card["arch"], card["num_classes"], card["in_channels"])
+    net = build_net(card["arch"], card["num_classes"], card["in_channels"], json_path)
     _load_into(net, state, card["arch"], weights)
     return Normalized(net, card["mean"], card["std"]), card
 
@@ -257,7 +375,7 @@ def _load_state_dict_file(path: Path, overrides: dict) -> tuple[Normalized, dict
     first = next((v for v in state.values() if v.ndim == 4), None)
     in_channels = overrides["in_channels"] or (int(first.shape[1]) if first is not None else 3)
     num_classes = overrides["num_classes"] or _guess_num_classes(state, path)
-    net = create_model(arch, num_classes, in_channels)
+    net = build_net(arch, num_classes, in_channels, path)
     _load_into(net, state, arch, path)
     mean, std = _normalisation(overrides, in_channels, path)
     card = make_card(arch, [str(i) for i in range(num_classes)], in_channels=in_channels,
@@ -413,5 +531,5 @@ def _export_input_shape(program) -> tuple | None:
 
 
 __all__ = ["ArchitectureMismatchError", "CheckpointError", "bundled_teachers", "CorruptCheckpointError",
-           "FORMAT_VERSION", "IMAGENET_MEAN", "IMAGENET_STD", "load_model", "make_card",
-           "save_model", "validate_card"]
+           "FORMAT_VERSION", "IMAGENET_MEAN", "IMAGENET_STD", "UnsafeCheckpointError", "build_net",
+           "load_model", "make_card", "program_kind", "save_model", "validate_card"]

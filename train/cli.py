@@ -20,6 +20,10 @@ def _floats(text: str | None) -> list[float] | None:
                                  f"e.g. 0.485,0.456,0.406") from None
 
 
+ALLOW_CODE_HELP = ("load TorchScript and torch.export (.pt2) files, which can run any code hidden in "
+                   "them with your rights: only for files from people you trust")
+
+
 def _setup_logging(verbose: bool) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s", stream=sys.stderr)
@@ -74,6 +78,11 @@ def teacher_train_cmd(arch, data, val, out, epochs, batch_size, lr, weight_decay
         card_path = train_teacher(cfg)
     except (DatasetError, CheckpointError, TeacherTrainingError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
+    except OSError as exc:   # a full disk ends in one paragraph; any other OSError is a bug to see
+        from .rundir import disk_full
+        if (message := disk_full(exc, out)) is None:
+            raise
+        raise click.ClickException(message) from exc
     card = json.loads(card_path.read_text())
     click.echo(f"{card_path}: {card['arch']} val top-1 {card['accuracy']['top1']:.4f} "
                f"on {card['accuracy']['split']} (epoch {card['recipe']['best_epoch']}, "
@@ -109,24 +118,28 @@ def teacher_list_cmd():
 @click.option("--batch-size", default=500, show_default=True)
 @click.option("--device", default="cpu", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object instead of a table")
+@click.option("--allow-code-execution", is_flag=True, help=ALLOW_CODE_HELP)
 def eval_cmd(model_spec, data, arch, mean, std, num_classes, in_channels, input_size,
-             batch_size, device, as_json):
+             batch_size, device, as_json, allow_code_execution):
     """Top-1/top-5, per-class accuracy, confusion matrix and calibration error of a model on
     real labelled images."""
     from .checkpoint import CheckpointError, load_model
-    from .datasets import DatasetError, open_dataset
+    from .datasets import DatasetError, align_to_classes, open_dataset
     from .evaluate import EvaluationError, evaluate, format_report
 
     _setup_logging(False)
     try:
         model, card = load_model(model_spec, arch=arch, mean=_floats(mean), std=_floats(std),
                                  num_classes=num_classes, in_channels=in_channels,
-                                 input_size=input_size, device=device)
-        dataset = open_dataset(data)
+                                 input_size=input_size, device=device,
+                                 allow_code_execution=allow_code_execution)
+        dataset = align_to_classes(open_dataset(data), card["classes"])
         result = evaluate(model, dataset, batch_size=batch_size, device=device,
                           input_size=card["input_size"], in_channels=card["in_channels"])
     except (CheckpointError, DatasetError, EvaluationError) as exc:
         raise click.ClickException(str(exc)) from exc
+    if dataset.label_note:
+        result["adapted"].insert(0, dataset.label_note)
     result = {"model": str(model_spec), "arch": card["arch"], "data": data, **result}
     if as_json:
         click.echo(json.dumps(result))

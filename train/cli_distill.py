@@ -36,7 +36,10 @@ def _logging():
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Run directory; running the same command again resumes from its last checkpoint.")
 @click.option("--progress/--no-progress", default=True, help="Show a progress bar.")
-def distill_cmd(recipe_name, overrides, out, progress):
+@click.option("--allow-code-execution", is_flag=True,
+              help="Accept a TorchScript or torch.export (.pt2) teacher, which can run any code hidden in it "
+                   "with your rights: only for files from people you trust.")
+def distill_cmd(recipe_name, overrides, out, progress, allow_code_execution):
     """Distil a teacher into a student on shader shards (resumable)."""
     from tqdm import tqdm
 
@@ -63,11 +66,16 @@ def distill_cmd(recipe_name, overrides, out, progress):
                 bar.write(f"step {e['step']}: {metrics}{' (best)' if e['best'] else ''}")
 
         try:
-            report = distill(recipe, out, on_event=on_event)
+            report = distill(recipe, out, on_event=on_event, allow_code_execution=allow_code_execution)
         finally:
             bar.close()
     except _errors() as exc:
         raise click.ClickException(str(exc)) from exc
+    except OSError as exc:   # a full disk ends in one paragraph; any other OSError is a bug to see
+        from train.rundir import disk_full
+        if (message := disk_full(exc, out)) is None:
+            raise
+        raise click.ClickException(message) from exc
     click.echo((out / "report.md").read_text())
     click.echo(f"run directory: {out}")
 

@@ -9,7 +9,8 @@
                                 JPEG splits), decoded in memory; nothing in it is executed
 
 The split defaults to `test`. Class names sort into labels (`folder:` and `tar:`), as
-torchvision's ImageFolder does. torchvision sets are downloaded only when they are absent, and
+torchvision's ImageFolder does; `align_to_classes(data, card_classes)` then renumbers them to a
+model's classes, by name where the folder names are the model's class names (see its docstring). torchvision sets are downloaded only when they are absent, and
 a machine that is offline gets `DatasetNotFoundError` naming the root.
 
 Every dataset is held decoded in memory as uint8, shape (C, H, W) per image, so that a trainer
@@ -21,6 +22,7 @@ from __future__ import annotations
 import io
 import logging
 import tarfile
+import warnings
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -31,6 +33,7 @@ from torch.utils.data import Dataset
 
 log = logging.getLogger(__name__)
 
+MAX_IMAGE_BYTES = 64 * 2**20   # one encoded image; far above any photo a classifier is scored on
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm",
                   ".pgm")
 
@@ -62,6 +65,7 @@ class LabeledImages(Dataset):
         self.classes = list(classes)
         self.source = source
         self.transform = transform
+        self.label_note: str | None = None   # how align_to_classes assigned the labels
 
     @property
     def stacked(self) -> bool:
@@ -167,11 +171,14 @@ def _svhn(root, split, download):
 
 def _decode(data: bytes, where: str) -> np.ndarray:
     try:
-        with Image.open(io.BytesIO(data)) as im:
-            im = im.convert("L" if im.mode in ("1", "L", "I;16", "I", "F") else "RGB")
-            return np.array(im)
+        with warnings.catch_warnings():
+            # PIL only warns up to twice its pixel limit: a decompression bomb is an error here
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as im:
+                im = im.convert("L" if im.mode in ("1", "L", "I;16", "I", "F") else "RGB")
+                return np.array(im)
     except Exception as exc:  # PIL raises several types for a bad image
-        raise DatasetError(f"{where}: cannot decode image ({exc})") from exc
+        raise DatasetError(f"{where}: cannot decode image ({type(exc).__name__}: {exc})") from exc
 
 
 def _assemble(samples: list[tuple[str, np.ndarray]], spec: str) -> LabeledImages:
@@ -203,6 +210,9 @@ def _open_folder(rest: str, spec: str) -> LabeledImages:
     for class_dir in sorted(p for p in root.iterdir() if p.is_dir()):
         for f in sorted(class_dir.rglob("*")):
             if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES:
+                if f.stat().st_size > MAX_IMAGE_BYTES:
+                    raise DatasetError(f"{f} is {f.stat().st_size:,} bytes; an image here is at most "
+                                       f"{MAX_IMAGE_BYTES:,}")
                 samples.append((class_dir.name, _decode(f.read_bytes(), str(f))))
     return _assemble(samples, spec)
 
@@ -223,6 +233,9 @@ def _open_tar(rest: str, spec: str) -> LabeledImages:
                 if len(parts) < 2:
                     raise DatasetError(f"{path}: member {name!r} is not inside a class "
                                        f"directory (<class>/<image>)")
+                if member.size > MAX_IMAGE_BYTES:   # a gzip bomb inflates only as it is read
+                    raise DatasetError(f"{path}: member {name!r} is {member.size:,} bytes; an image "
+                                       f"here is at most {MAX_IMAGE_BYTES:,}")
                 data = tar.extractfile(member).read()
                 samples.append((parts[-2], name, _decode(data, f"{path}:{name}")))
     except (tarfile.TarError, EOFError, OSError) as exc:
@@ -230,6 +243,88 @@ def _open_tar(rest: str, spec: str) -> LabeledImages:
                            f"({type(exc).__name__}: {exc})") from exc
     samples.sort(key=lambda s: (s[0], s[1]))   # tar order is whatever the writer chose
     return _assemble([(c, a) for c, _, a in samples], spec)
+
+
+# ------------------------------------------------------------- labels against a model's classes
+
+def _norm(name: str) -> str:
+    """Folder and class names compared without case, spacing or separators: "Pickup_Truck" =
+    "pickup truck"."""
+    return " ".join(name.replace("_", " ").replace("-", " ").split()).casefold()
+
+
+def align_to_classes(data: LabeledImages, classes: Sequence[str]) -> LabeledImages:
+    """`data` relabelled so that label i means `classes[i]` (a model card's class names), with
+    `label_note` saying how; `folder:` and `tar:` sets only (torchvision sets keep their labels).
+
+    In order: every folder name is one of `classes` (exactly, then ignoring case, spaces, `_` and
+    `-`): matched by name, a subset of the classes is fine. Else every folder name is a class
+    index 0..len(classes)-1 (`0` ... `9`): matched by index. Else, when no folder name matches
+    any class and there are exactly len(classes) folders: the sorted folder order, as
+    ImageFolder does, and the note lists the pairs. Anything else (some names match and some do
+    not, two folders for one class, more folders than classes) is ambiguous: DatasetError."""
+    classes = list(classes)
+    if data.source.partition(":")[0] not in ("folder", "tar"):
+        data.label_note = None
+        return data
+    folders, where = list(data.classes), data.source
+    mapping, how = _match_names(folders, classes, where)
+    if mapping is None and all(f.isdecimal() for f in folders):
+        indices = [int(f) for f in folders]
+        if len(set(indices)) != len(indices) or max(indices) >= len(classes):
+            raise DatasetError(f"{where}: the class folders are numbers ({_listing(folders)}) but not "
+                               f"distinct class indices 0..{len(classes) - 1} of the model's classes "
+                               f"({_listing(classes)}); rename them")
+        mapping, how = indices, "folder names read as class indices"
+    if mapping is None:
+        if len(folders) != len(classes):
+            raise DatasetError(
+                f"{where}: its {len(folders)} class folders ({_listing(folders)}) cannot be matched to "
+                f"the model's {len(classes)} classes ({_listing(classes)}): no folder is named after a "
+                f"class. Name the folders after the model's classes (or 0..{len(classes) - 1})")
+        mapping = list(range(len(folders)))
+        pairs = ", ".join(f"{f}={c}" for f, c in zip(folders, classes))
+        how = (f"no folder is named after a model class, so labels follow the sorted folder "
+               f"order: {pairs}. If that is wrong, name the folders after the classes")
+        log.warning("%s: %s", where, how)
+    labels = torch.tensor(mapping, dtype=torch.long)[data.labels]
+    aligned = LabeledImages(data.images, labels, classes, source=where, transform=data.transform)
+    aligned.label_note = f"labels: {how}"
+    return aligned
+
+
+def _match_names(folders: list[str], classes: list[str], where: str):
+    """(label of each folder, how) by exact then normalised name, or (None, "") when no folder
+    name is a class; DatasetError when only some are, or two folders claim one class."""
+    for how, key in (("folder names matched to the model's class names", lambda n: n),
+                     ("folder names matched to the model's class names (ignoring case, spaces, "
+                      "'_' and '-')", _norm)):
+        index: dict[str, int] = {}
+        for i, c in enumerate(classes):
+            if key(c) in index:
+                raise DatasetError(f"{where}: the model's classes {classes[index[key(c)]]!r} and {c!r} "
+                                   f"cannot be told apart by folder name")
+            index[key(c)] = i
+        found = [index.get(key(f)) for f in folders]
+        if all(i is not None for i in found):
+            if len(set(found)) != len(found):
+                dup = [f for f in folders if found.count(index[key(f)]) > 1]
+                raise DatasetError(f"{where}: folders {_listing(dup)} all name one model class; "
+                                   f"merge them or rename one")
+            return found, how
+    found = [index.get(_norm(f)) for f in folders]
+    if any(i is not None for i in found):
+        unmatched = [f for f, i in zip(folders, found) if i is None]
+        raise DatasetError(
+            f"{where}: some class folders are named after the model's classes but "
+            f"{_listing(unmatched)} {'is' if len(unmatched) == 1 else 'are'} not, so the labels are "
+            f"ambiguous. The model's classes: {_listing(classes)}; rename or remove those folders")
+    return None, ""
+
+
+def _listing(names: Sequence[str], limit: int = 12) -> str:
+    shown = ", ".join(repr(n) for n in names[:limit])
+    return shown + (f", ... ({len(names)} in all)" if len(names) > limit else "")
 
 
 OPENERS: dict[str, Callable[[str, str], LabeledImages]] = {
@@ -241,4 +336,4 @@ OPENERS: dict[str, Callable[[str, str], LabeledImages]] = {
     "tar": _open_tar,
 }
 
-__all__ = ["DatasetError", "DatasetNotFoundError", "LabeledImages", "open_dataset"]
+__all__ = ["DatasetError", "DatasetNotFoundError", "LabeledImages", "align_to_classes", "open_dataset"]

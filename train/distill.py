@@ -47,14 +47,12 @@ from train.methods import GENERATOR_METHODS
 from train.methods.sources import GeneratorSource, RealSource
 from train.models import Normalized, create_model
 from train.recipe import Recipe, expand, from_dict, to_dict
+from train.rundir import (RunDirError, RunLock, has_checkpoint, load_checkpoint, read_json, save_checkpoint,
+                          truncate_metrics)
 from train.shardset import BatchStream, ShardSet, make_seed
 
 log = logging.getLogger(__name__)
 TIMING_KEYS = ("img_per_s", "elapsed_s")   # the metrics that differ between identical runs
-
-
-class RunDirError(ValueError):
-    """The run directory belongs to another run, or cannot be resumed."""
 
 
 def pick_device(name: str) -> torch.device:
@@ -149,17 +147,22 @@ def _autocast(device: torch.device, enabled: bool):
     return torch.autocast(device.type, dtype=torch.bfloat16, enabled=enabled and device.type == "cuda")
 
 
-def open_real(spec: str, what: str, size: int, channels: int, device, batch_size: int, notes: list[str]):
-    """A Scorer for a dataset spec, or None with the reason appended to notes."""
+def open_real(spec: str, what: str, size: int, channels: int, device, batch_size: int, notes: list[str],
+              classes: list[str]):
+    """A Scorer for a dataset spec, or None with the reason appended to notes. Labels of folder/tar
+    data are matched to `classes` (the teacher's); an ambiguous match raises DatasetError."""
     if not spec:
         return None
-    from train.datasets import DatasetError, open_dataset
+    from train.datasets import DatasetError, align_to_classes, open_dataset
     spec = expand(spec)
     try:
         data = open_dataset(spec)
     except (DatasetError, FileNotFoundError) as exc:
         notes.append(f"{what} data {spec!r} is not available ({exc}); not scored")
         return None
+    data = align_to_classes(data, classes)
+    if data.label_note:
+        notes.append(f"{what} data {spec!r}: {data.label_note}")
     if not data.stacked:
         notes.append(f"{what} data {spec!r} has images of several sizes; not scored")
         return None
@@ -190,20 +193,6 @@ def _set_rng_state(state: dict, gens: dict[str, torch.Generator]) -> None:
         torch.cuda.set_rng_state_all(state["cuda"])
 
 
-def _atomic_save(obj, path: Path) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
-
-
-def _truncate_metrics(path: Path, step: int) -> None:
-    """Drop metric lines written after the checkpoint a resumed run restarts from."""
-    if not path.exists():
-        return
-    keep = [line for line in path.read_text().splitlines() if line.strip() and json.loads(line)["step"] <= step]
-    path.write_text("".join(line + "\n" for line in keep))
-
-
 def prepare_run_dir(out: Path, recipe: Recipe) -> bool:
     """Write config/seed for a new run or check them for a resumed one; True when resuming.
 
@@ -213,9 +202,9 @@ def prepare_run_dir(out: Path, recipe: Recipe) -> bool:
     out.mkdir(parents=True, exist_ok=True)
     config = to_dict(recipe)
     cfg_path = out / "config.json"
-    if cfg_path.exists() and (out / "state.pt").exists():
+    if cfg_path.exists() and has_checkpoint(out / "state.pt"):
         # through from_dict: keys added to the recipe schema since the run began take their defaults
-        old = json.loads(json.dumps(to_dict(from_dict(json.loads(cfg_path.read_text())))))
+        old = json.loads(json.dumps(to_dict(from_dict(read_json(cfg_path, "the run's recipe")))))
         new = json.loads(json.dumps(config))
         if old != new:
             diff = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
@@ -229,11 +218,21 @@ def prepare_run_dir(out: Path, recipe: Recipe) -> bool:
 
 # ------------------------------------------------------------------ the run
 
-def distill(recipe: Recipe, out: Path | str, on_event: Callable[[dict], None] | None = None) -> dict:
+def distill(recipe: Recipe, out: Path | str, on_event: Callable[[dict], None] | None = None,
+            allow_code_execution: bool = False) -> dict:
+    """Run (or resume) a distillation into `out`, which no other process may use meanwhile
+    (train.rundir.RunLock); see _distill."""
+    with RunLock(out):
+        return _distill(recipe, out, on_event, allow_code_execution)
+
+
+def _distill(recipe: Recipe, out: Path | str, on_event: Callable[[dict], None] | None = None,
+             allow_code_execution: bool = False) -> dict:
     """Run (or resume) a distillation into `out`; returns the final report (also report.json).
 
     on_event receives {"event": "step", "step", "total"} after every step and every metrics record
-    ({"event": "train"|"eval", ...}) as it is written.
+    ({"event": "train"|"eval", ...}) as it is written. allow_code_execution lets the teacher be a
+    TorchScript or torch.export file (train.checkpoint.load_model; they can run code when loaded).
     """
     out = Path(out)
     emit = on_event or (lambda e: None)
@@ -253,7 +252,7 @@ def distill(recipe: Recipe, out: Path | str, on_event: Callable[[dict], None] | 
     torch.manual_seed(seed)
 
     # -- models
-    teacher, tcard = load_model(expand(recipe.teacher), device=device)
+    teacher, tcard = load_model(expand(recipe.teacher), device=device, allow_code_execution=allow_code_execution)
     teacher.eval().requires_grad_(False)
     size, channels, classes = tcard["input_size"], tcard["in_channels"], tcard["classes"]
     student = Normalized(create_model(recipe.student, len(classes), channels), tcard["mean"], tcard["std"]).to(device)
@@ -274,8 +273,8 @@ def distill(recipe: Recipe, out: Path | str, on_event: Callable[[dict], None] | 
     held = Scorer(held_images, None, size, channels, device, ev.batch_size)
     held.labels = held.predict(teacher, cuda)          # agreement = top-1 against the teacher's labels
     notes: list[str] = []
-    val = open_real(ev.val, "validation", size, channels, device, ev.batch_size, notes)
-    monitor = open_real(ev.monitor, "monitor", size, channels, device, ev.batch_size, notes)
+    val = open_real(ev.val, "validation", size, channels, device, ev.batch_size, notes, classes)
+    monitor = open_real(ev.monitor, "monitor", size, channels, device, ev.batch_size, notes, classes)
     score_by = "val_top1" if val is not None else "holdout_agreement"   # what "best" records and cards carry
     selected_by = "last" if ev.select == "last" else score_by
     if selected_by == "last":
@@ -293,7 +292,7 @@ def distill(recipe: Recipe, out: Path | str, on_event: Callable[[dict], None] | 
     elapsed, images_seen, loss_sum, loss_n = 0.0, 0, 0.0, 0
     metrics_path = out / "metrics.jsonl"
     if resuming:
-        st = torch.load(out / "state.pt", map_location=device, weights_only=True)
+        st = load_checkpoint(out / "state.pt", device, keys=("student", "optimizer", "step", "rng"))
         student.load_state_dict(st["student"])
         optimizer.load_state_dict(st["optimizer"])
         scheduler.load_state_dict(st["scheduler"])
@@ -305,7 +304,7 @@ def distill(recipe: Recipe, out: Path | str, on_event: Callable[[dict], None] | 
         _set_rng_state(st["rng"], gens)
         if source is not None:
             source.load_state_dict(st["source"])
-        _truncate_metrics(metrics_path, step)
+        truncate_metrics(metrics_path, step)
         log.info("resuming %s at step %d (epoch %d, batch %d)", out, step, epoch, batch_in_epoch)
     elif metrics_path.exists():
         metrics_path.unlink()   # a run killed before its first checkpoint starts over
@@ -337,7 +336,7 @@ def distill(recipe: Recipe, out: Path | str, on_event: Callable[[dict], None] | 
         class_freq = st["class_freq"].to(device)
 
     def save_state() -> None:
-        _atomic_save({"student": student.state_dict(), "optimizer": optimizer.state_dict(),
+        save_checkpoint({"student": student.state_dict(), "optimizer": optimizer.state_dict(),
                       "scheduler": scheduler.state_dict(),
                       "ema": ema.model.state_dict() if ema is not None else None,
                       "step": step, "epoch": epoch, "batch_in_epoch": batch_in_epoch, "best": best,
@@ -450,7 +449,8 @@ def finish(out: Path, recipe: Recipe, teacher, tcard, device, held: Scorer, val,
     best, _ = load_model(out, device=device)
     size, channels = tcard["input_size"], tcard["in_channels"]
     test = (opened or {}).get(recipe.eval.test) or open_real(recipe.eval.test, "test", size, channels, device,
-                                                              recipe.eval.batch_size, notes)
+                                                              recipe.eval.batch_size, notes,
+                                                              tcard["classes"])
     report = {"recipe": recipe.name, "method": recipe.method, "teacher": recipe.teacher, "student": recipe.student,
               "steps": recipe.optim.steps, "best_step": best_step, "selected_by": selected_by,
               "holdout_agreement": held.top1(best, cuda), "holdout_images": len(held.x),
@@ -495,8 +495,8 @@ def make_source(recipe: Recipe, teacher: nn.Module, tcard: dict, augment: Augmen
         return GeneratorSource(recipe.method, recipe.generator, teacher, tcard, recipe.data.batch_size,
                                make_seed(recipe.seed, 3), device, recipe.optim.temperature)
     if recipe.method in ("real-kd", "supervised"):
-        from train.datasets import open_dataset
-        data = open_dataset(expand(recipe.data.real))
+        from train.datasets import align_to_classes, open_dataset
+        data = align_to_classes(open_dataset(expand(recipe.data.real)), tcard["classes"])
         if not data.stacked:
             raise RunDirError(f"data.real {recipe.data.real!r} has images of several sizes; the {recipe.method} "
                               f"method needs one image size")
@@ -514,4 +514,4 @@ def load_run_recipe(out: Path | str) -> Recipe:
     path = Path(out) / "config.json"
     if not path.is_file():
         raise RunDirError(f"{out}: no config.json; is it a distillation run directory?")
-    return from_dict(json.loads(path.read_text()))
+    return from_dict(read_json(path, "the run's recipe"))

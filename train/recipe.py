@@ -10,8 +10,10 @@ Paths may use `{shared}` (the ../shared data directory, or $SHADERKD_SHARED) and
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import tomllib
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from train.attack import AttackConfig
 from train.augment import AugmentConfig
 from train.methods import METHODS, REAL_METHODS
 from train.methods.sources import GeneratorConfig
+from train.models import UnknownModelError, check_model_name
 
 REPO = Path(__file__).resolve().parents[1]
 RECIPES_DIR = Path(__file__).parent / "recipes"
@@ -117,6 +120,10 @@ class Recipe:
     generator: GeneratorConfig = field(default_factory=GeneratorConfig)   # dfad, rdskd
 
     def __post_init__(self):
+        try:
+            check_model_name(self.student)
+        except UnknownModelError as exc:
+            raise RecipeError(f"student: {exc}") from None
         if self.method not in METHODS:
             raise RecipeError(f"method must be one of {', '.join(METHODS)}, not {self.method!r}")
         if self.method in REAL_METHODS and not self.data.real:
@@ -175,6 +182,7 @@ def apply_override(tree: dict, assignment: str) -> None:
 
 def _build(cls, values: dict, where: str):
     known = {f.name: f for f in dataclasses.fields(cls)}
+    hints = typing.get_type_hints(cls)   # the field's declared type decides, not its default's
     unknown = sorted(set(values) - set(known))
     if unknown:
         raise RecipeError(f"{where}: unknown key(s) {', '.join(unknown)}; valid keys: {', '.join(known)}")
@@ -186,17 +194,19 @@ def _build(cls, values: dict, where: str):
                 raise RecipeError(f"{where}.{k} is a section; set its keys as {k}.<key>=value")
             kwargs[k] = _build(type(default), v, f"{where}.{k}" if where != "recipe" else k)
             continue
-        if isinstance(default, bool) and not isinstance(v, bool):
+        kind = hints.get(k) if hints.get(k) in (bool, int, float, str) else type(default)
+        if kind is bool and not isinstance(v, bool):
             raise RecipeError(f"{where}.{k} must be true or false, got {v!r}")
-        if isinstance(default, (int, float)) and not isinstance(default, bool):
-            if isinstance(v, bool) or not isinstance(v, (int, float)):
-                raise RecipeError(f"{where}.{k} must be a number, got {v!r}")
-            v = float(v) if isinstance(default, float) else v
-            if isinstance(default, int) and isinstance(v, float):
+        if kind in (int, float):
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+                raise RecipeError(f"{where}.{k} must be a finite number, got {v!r}")
+            if kind is float:
+                v = float(v)
+            elif isinstance(v, float):
                 if not v.is_integer():
                     raise RecipeError(f"{where}.{k} must be an integer, got {v!r}")
                 v = int(v)
-        if isinstance(default, str) and not isinstance(v, str):
+        if kind is str and not isinstance(v, str):
             raise RecipeError(f"{where}.{k} must be a string, got {v!r}")
         kwargs[k] = v
     try:

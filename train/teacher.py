@@ -33,7 +33,8 @@ from torch import nn
 
 from .checkpoint import make_card, save_model
 from .datasets import LabeledImages, open_dataset
-from .models import Normalized, create_model
+from .models import Normalized, check_model_name, create_model
+from .rundir import RunLock, has_checkpoint, load_checkpoint, save_checkpoint
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +158,14 @@ def _device(name: str) -> torch.device:
 
 def train_teacher(cfg: TeacherConfig, on_epoch: Callable[[dict], None] | None = None) -> Path:
     """Train `cfg.arch` on `cfg.data`, select on `cfg.val`; return the best card's path.
-    `on_epoch` receives {epoch, epochs, loss, train_acc, val_acc, best, seconds} each epoch."""
+    `on_epoch` receives {epoch, epochs, loss, train_acc, val_acc, best, seconds} each epoch.
+    No other process may use `cfg.out` meanwhile (train.rundir.RunLock)."""
+    check_model_name(cfg.arch)   # before any data is decoded
+    with RunLock(cfg.out):
+        return _train_teacher(cfg, on_epoch)
+
+
+def _train_teacher(cfg: TeacherConfig, on_epoch: Callable[[dict], None] | None = None) -> Path:
     device = _device(cfg.device)
     torch.manual_seed(cfg.seed)
     out = Path(cfg.out)
@@ -196,8 +204,8 @@ def train_teacher(cfg: TeacherConfig, on_epoch: Callable[[dict], None] | None = 
 
     start_epoch, best, best_epoch, elapsed = 0, -1.0, -1, 0.0
     last = out / "last.pt"
-    if last.is_file():
-        state = torch.load(last, map_location=device, weights_only=True)
+    if has_checkpoint(last):
+        state = load_checkpoint(last, device, keys=("model", "optimizer", "epoch", "config"))
         if state["config"]["arch"] != cfg.arch or state["config"]["epochs"] != cfg.epochs:
             raise TeacherTrainingError(f"{last} is from another run ({state['config']['arch']}, "
                                        f"{state['config']['epochs']} epochs); use a new --out")
@@ -240,11 +248,10 @@ def train_teacher(cfg: TeacherConfig, on_epoch: Callable[[dict], None] | None = 
             save_model(out / "best", model, _card(cfg, train_set, val_set, mean, std, flip,
                                                   best, best_epoch, epoch + 1, elapsed, device,
                                                   autocast, init_card))
-        torch.save({"model": model.net.state_dict(), "optimizer": optimizer.state_dict(),
-                    "scheduler": scheduler.state_dict(), "generator": generator.get_state(),
-                    "epoch": epoch + 1, "best": best, "best_epoch": best_epoch,
-                    "elapsed": elapsed, "config": asdict(cfg)}, out / "last.pt.tmp")
-        os.replace(out / "last.pt.tmp", last)
+        save_checkpoint({"model": model.net.state_dict(), "optimizer": optimizer.state_dict(),
+                         "scheduler": scheduler.state_dict(), "generator": generator.get_state(),
+                         "epoch": epoch + 1, "best": best, "best_epoch": best_epoch,
+                         "elapsed": elapsed, "config": asdict(cfg)}, last)
         stats = {"epoch": epoch + 1, "epochs": cfg.epochs, "loss": (loss_sum / seen).item(),
                  "train_acc": (correct / seen).item(), "val_acc": val_acc, "best": best,
                  "seconds": seconds, "lr": scheduler.get_last_lr()[0]}

@@ -58,8 +58,19 @@ def default_input_size(name: str) -> int:
     return _entry(name).input_size
 
 
+def check_model_name(name: str) -> None:
+    """UnknownModelError unless `create_model(name, ...)` knows the architecture."""
+    if not isinstance(name, str):
+        raise UnknownModelError(f"an architecture is named by a string, not {name!r}")
+    if name.startswith(TORCHVISION_PREFIX):
+        _torchvision_name(name[len(TORCHVISION_PREFIX):])
+    else:
+        _entry(name)
+
+
 def create_model(name: str, num_classes: int, in_channels: int = 3) -> nn.Module:
     """A freshly initialised network (no weights are downloaded, `tv:` models included)."""
+    check_model_name(name)
     if num_classes < 1 or in_channels < 1:
         raise ValueError(f"num_classes and in_channels must be positive, got "
                          f"{num_classes} and {in_channels} for {name!r}")
@@ -77,12 +88,16 @@ def _entry(name: str) -> ModelEntry:
             f"or a torchvision model as 'tv:<name>' (e.g. tv:resnet50)") from None
 
 
-def _torchvision_model(name: str, num_classes: int, in_channels: int) -> nn.Module:
+def _torchvision_name(name: str) -> None:
     import torchvision
     if name not in torchvision.models.list_models(module=torchvision.models):
         raise UnknownModelError(
             f"torchvision has no classification model {name!r}; see "
             f"torchvision.models.list_models(module=torchvision.models)")
+
+
+def _torchvision_model(name: str, num_classes: int, in_channels: int) -> nn.Module:
+    import torchvision
     net = torchvision.models.get_model(name, weights=None, num_classes=num_classes)
     if in_channels != 3:
         _replace_first_conv(net, in_channels)
@@ -123,5 +138,5 @@ class Normalized(nn.Module):
         return self.net((x - self.mean.to(x.dtype)) / self.std.to(x.dtype))
 
 
-__all__ = ["Normalized", "UnknownModelError", "create_model", "default_input_size",
+__all__ = ["Normalized", "UnknownModelError", "check_model_name", "create_model", "default_input_size",
            "list_models", "REGISTRY"]
