@@ -67,6 +67,8 @@ class ShardCache:
                 return final
         except FileNotFoundError:
             pass
+        except OSError as exc:
+            raise disk_error(final.parent, exc) from None
         if entry["bytes"] > self.max_bytes:
             raise FetchError(f"{url}: {entry['bytes'] / 2**20:.1f} MB does not fit in the shard cache "
                              f"({self.max_bytes / 2**20:.1f} MB, SHADERKD_CACHE_MB); raise the limit or pull the "
@@ -83,7 +85,10 @@ class ShardCache:
             raise disk_error(part, exc) from None
         finally:
             part.unlink(missing_ok=True)
-        self.evict(keep=final)
+        try:
+            self.evict(keep=final)
+        except OSError as exc:
+            raise disk_error(self.root, exc) from None
         return final
 
     def evict(self, keep: Path | None = None) -> int:
@@ -123,7 +128,7 @@ class RemoteShards:
     def __init__(self, base_url: str, cache: ShardCache | None = None, fetcher: Fetcher | None = None):
         self.base_url = base_url
         self.cache = cache or ShardCache()
-        self.fetcher = fetcher or Fetcher()
+        self.fetcher = fetcher or Fetcher.from_env()
 
     def where(self, name: str) -> str:
         return f"{self.base_url}/{name}"
@@ -148,6 +153,6 @@ def open_set(location, cache: ShardCache | None = None, fetcher: Fetcher | None 
     if base.startswith("file://"):
         path = file_path(base)
         return read_manifest(path), LocalShards(path), name
-    fetcher = fetcher or Fetcher()
+    fetcher = fetcher or Fetcher.from_env()
     manifest = parse_manifest(fetcher.get_bytes(f"{base}/{MANIFEST}"), f"{base}/{MANIFEST}")
     return manifest, RemoteShards(base, cache, fetcher), name

@@ -62,6 +62,14 @@ def disk_error(path: Path, exc: OSError) -> FetchError:
                       f"(for the shard cache: set SHADERKD_CACHE)")
 
 
+def _discard(r) -> None:
+    """Give a response's connection back without reading a body we do not want (it is closed)."""
+    try:
+        r.close()
+    finally:
+        r.release_conn()
+
+
 class Fetcher:
     """Downloads with time-outs, bounded retries with back-off, Range resume and streaming sha256.
 
@@ -74,6 +82,15 @@ class Fetcher:
             raise ValueError("timeout must be positive, retries and backoff not negative")
         self.timeout, self.retries, self.backoff = timeout, retries, backoff
         self._pool = None
+
+    @classmethod
+    def from_env(cls) -> "Fetcher":
+        """The fetcher of streamed sets: SHADERKD_HTTP_TIMEOUT (s) and SHADERKD_HTTP_RETRIES, or the defaults."""
+        try:
+            return cls(timeout=float(os.environ.get("SHADERKD_HTTP_TIMEOUT", 30)),
+                       retries=int(os.environ.get("SHADERKD_HTTP_RETRIES", 4)))
+        except ValueError as exc:
+            raise FetchError(f"SHADERKD_HTTP_TIMEOUT / SHADERKD_HTTP_RETRIES: {exc}") from None
 
     def __getstate__(self):  # picklable for DataLoader workers: each process builds its own pool
         return {**self.__dict__, "_pool": None}
@@ -108,14 +125,14 @@ class Fetcher:
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise _Transient(f"{type(exc).__name__}: {exc}") from None
         if r.status >= 500 or r.status == 429:
-            r.release_conn()
+            _discard(r)
             raise _Transient(f"the server answered {r.status} {r.reason}")
         if r.status not in (200, 206):
-            r.release_conn()
+            _discard(r)
             raise FetchError(f"{url}: the server answered {r.status} {r.reason}; check the URL (a shard set's "
                              f"URL is the directory that holds its manifest.json)")
         if r.headers.get("Content-Type", "").lower().startswith("text/html"):
-            r.release_conn()
+            _discard(r)
             raise FetchError(f"{url}: the server sent an HTML page (status {r.status}) where a file of the set was "
                              f"expected: a login page, a proxy's error page or a wrong URL. Open the URL in a "
                              f"browser to see what it serves")
@@ -124,7 +141,13 @@ class Fetcher:
     def _stream(self, r, url: str):
         import urllib3
         try:
-            yield from r.stream(CHUNK)
+            # read1: whatever has arrived, at most one socket read; so the bytes received before a
+            # connection breaks are written (and resumed from), not lost inside a large read
+            while True:
+                block = r.read1(CHUNK)
+                if not block:
+                    break
+                yield block
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise _Transient(f"the body was cut short or stalled ({type(exc).__name__}: {exc})") from None
         finally:
@@ -178,7 +201,7 @@ class Fetcher:
                 elif r is not None and r.status == 206:
                     cr = r.headers.get("Content-Range", "")
                     if not cr.startswith(f"bytes {have}-"):
-                        r.release_conn()
+                        _discard(r)
                         raise _Transient(f"the server answered Range {have}- with Content-Range {cr!r}")
                 mode = "ab" if have else "wb"
                 blocks = self._stream(r, url) if r is not None else iter(())
