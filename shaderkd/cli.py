@@ -21,6 +21,7 @@ COMMANDS = {
     "distill": "train.cli_distill:distill_cmd",
     "curate": "train.cli_distill:curate_cmd",
     "pull": "shaderkd.cli_share:pull_cmd",
+    "publish": "shaderkd.cli_share:publish_cmd",
 }
 
 

@@ -55,3 +55,68 @@ def pull_cmd(url, directory, pin, timeout, retries, backoff):
     click.echo(f"{directory}: {manifest['num_samples']} samples in {len(manifest['shards'])} shards "
                f"({counts['fetched']} files fetched, {counts['have']} already in place), every file's sha256 "
                f"checked; `shaderkd verify {directory}` decodes every sample")
+
+
+def _bank_sources(path: str):
+    """Read the bank with render.bank and collect its files for packing."""
+    from pathlib import Path
+
+    from render.bank import load_bank
+    from shards.publish import BankSources
+
+    bank = load_bank(path)
+    root = Path(path)
+    if root.is_dir():
+        files = [(p.relative_to(root).as_posix(), p.read_bytes()) for p in sorted(root.rglob("*"))
+                 if p.is_file() and not any(part.startswith(".") or part == "__pycache__"
+                                            for part in p.relative_to(root).parts)]
+    else:
+        files = [(root.name, root.read_bytes())]
+    return BankSources(hash=bank.hash, licences={s.name: s.licence for s in bank.shaders}, files=files,
+                       name=root.name)
+
+
+def _tool_version() -> dict:
+    import subprocess
+    from importlib.metadata import PackageNotFoundError, version
+    from pathlib import Path
+
+    try:
+        v = version("shaderkd")
+    except PackageNotFoundError:
+        v = "?"
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=Path(__file__).parent, capture_output=True,
+                                text=True, timeout=10).stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        commit = None
+    return {"version": v, "commit": commit}
+
+
+@click.command("publish")
+@click.argument("directory")
+@click.option("--bank", default="shaders", show_default=True, help="The bank that rendered the set (its hash must match the manifest's).")
+@click.option("--out", default=None, help="Publish into this new directory (shards copied) instead of in place.")
+@click.option("--name", default=None, help="The set's name on its card (default: the directory's name).")
+@click.option("--url", default=None, help="Where the set will be served (recorded in croissant.json).")
+def publish_cmd(directory, bank, out, name, url):
+    """Make a shard set ready to share: dataset card, preview, bank sources, Croissant metadata."""
+    import io
+
+    from render.bank import BankError
+    from render.preview import sheet_from_shards
+    from shards.publish import publish
+
+    try:
+        sources = _bank_sources(bank)
+        buf = io.BytesIO()
+        sheet_from_shards(directory, n=64, cell=64).save(buf, format="PNG")
+        result = publish(directory, sources, buf.getvalue(), out=out, name=name, url=url, tool=_tool_version())
+    except (ShardFormatError, BankError, OSError) as exc:
+        _fail(exc)
+    for w in result.warnings:
+        click.echo(f"WARNING: {w}", err=True)
+    click.echo(f"{result.directory}: published (README.md, preview.png, bank-sources.tar, croissant.json).\n"
+               f"manifest sha256: {result.manifest_sha256}\n"
+               f"Serve the directory over HTTP(S) and give the URL with that hash; the other lab runs:\n"
+               f"  shaderkd pull URL DIR --sha256 {result.manifest_sha256}")
