@@ -100,3 +100,34 @@ def test_publish_refuses_another_bank_and_a_damaged_set(rendered, tmp_path):
     res = CliRunner().invoke(main, ["publish", str(broken), "--bank", str(bank)])
     assert res.exit_code == 1 and "broken/shard-000001.tar: sha256 is" in res.output
     assert not (broken / "README.md").exists()
+
+
+@pytest.mark.slow
+def test_rerender_proves_the_shards_and_catches_a_swapped_one(rendered, tmp_path):
+    import shutil
+
+    from render.verify import rerender_check
+    from shaderkd.cli import main
+    from shards.publish import publish
+    from shaderkd.cli_share import _bank_sources
+
+    bank, src = rendered
+    pub = tmp_path / "pub"
+    publish(src, _bank_sources(str(bank)), b"\x89PNG", out=pub)
+    res = CliRunner().invoke(main, ["verify", str(pub), "--rerender", "1"])      # from the packed sources
+    assert res.exit_code == 0, res.output
+    assert "identical bytes, on this renderer" in res.output
+    # a shard swapped for one of another render (seed 1), the manifest updated to match: only a
+    # re-render can tell
+    other = tmp_path / "other"
+    render_set(RenderConfig(bank=str(bank), out=str(other), count=20, size=16, shard_size=10, seed=1, workers=1))
+    shutil.copyfile(other / "shard-000001.tar", pub / "shard-000001.tar")
+    m = json.loads((pub / MANIFEST).read_text())
+    m["shards"][1].update(sha256=fmt.sha256_file(pub / "shard-000001.tar"), bytes=(pub / "shard-000001.tar").stat().st_size)
+    (pub / MANIFEST).write_text(json.dumps(m))
+    assert verify_set(pub).ok
+    report = rerender_check(pub, 2, bank=str(bank), seed=0)
+    assert report.same_renderer and not report.ok
+    by = {s.shard: s for s in report.shards}
+    assert by["shard-000000.tar"].identical and not by["shard-000001.tar"].identical
+    assert by["shard-000001.tar"].differing == 10 and by["shard-000001.tar"].max_abs > 0
