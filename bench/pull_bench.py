@@ -7,9 +7,10 @@
    copy+sha copy, then sha256 of every shard (what a careful `cp` + `sha256sum -c` does)
    pull     `shaderkd pull http://127.0.0.1:PORT/SET DIR` from `python -m http.server` in another
             process: fetch, size and sha256 checked while streaming, rename into place
-2. read     one pass over the first --read-shards shards, PNG decoded to uint8 arrays, as training
-            reads them: webdataset's own tar reader (no hash check; the reader before this change)
-            vs the one shard reader (shards/format.py: size + sha256 checked before any sample)
+2. read     one pass over the first --read-shards shards, PNG decoded to uint8 arrays and batched
+            by 256, as training reads them: the pipeline before this change (webdataset's own tar
+            reader, no hash check) vs ShardSet.pipeline (the one shard reader of shards/format.py:
+            size + sha256 checked before any sample)
 
 Each measurement alternates old and new, --repeats times; the table gives the median.
 """
@@ -62,12 +63,16 @@ def timed(fn) -> float:
 
 
 def read_old(paths: list[Path], size: int) -> int:
+    """The training pipeline as it was: webdataset's tar reader, the same decode and batching."""
     import webdataset as wds
-    n = 0
-    for s in wds.DataPipeline(wds.SimpleShardList([str(p) for p in paths]), wds.tarfile_to_samples()):
-        decode_image(s["png"], s["__key__"], size)
-        n += 1
-    return n
+
+    from train.shardset import collate
+
+    def decode(s):
+        return int(s["__key__"]), decode_image(s["png"], s["__key__"], size)
+    pipe = wds.DataPipeline(wds.SimpleShardList([str(p) for p in paths]), wds.tarfile_to_samples(), wds.map(decode),
+                            wds.batched(256, collation_fn=collate, partial=True))
+    return sum(len(i) for i, _ in pipe)
 
 
 def read_new(src: Path, k: int) -> int:
@@ -88,7 +93,7 @@ def main():
     m = read_manifest(src)
     total = sum(s["bytes"] for s in m["shards"])
     size = m["config"].get("size")
-    times = {k: [] for k in ("copy", "copy+sha", "pull", "read_old", "read_new")}
+    times = {k: [] for k in ("copy", "copy+sha", "pull", "read_old", "read_new", "sha_read")}
     proc, base = serve(src.parent)
     try:
         with tempfile.TemporaryDirectory() as tmp:
@@ -111,6 +116,7 @@ def main():
             for r in range(args.repeats):
                 times["read_old"].append(timed(lambda: read_old(paths, size)))
                 times["read_new"].append(timed(lambda: read_new(src, args.read_shards)))
+                times["sha_read"].append(timed(lambda: [sha256_file(p) for p in paths]))
     finally:
         proc.kill()
     med = {k: statistics.median(v) for k, v in times.items()}
@@ -125,6 +131,8 @@ def main():
     print(f"\n| read {images} images (decode included) | seconds | img/s |\n| --- | --- | --- |")
     print(f"| webdataset tar reader, no hash check | {med['read_old']:.2f} | {images / med['read_old']:.0f} |")
     print(f"| shard reader, size + sha256 checked | {med['read_new']:.2f} | {images / med['read_new']:.0f} |")
+    print(f"\nof which sha256 of those {len(paths)} shards alone: {med['sha_read']:.2f} s "
+          f"({100 * med['sha_read'] / med['read_new']:.1f}% of the read)")
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1) + "\n")
 

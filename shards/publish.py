@@ -190,7 +190,7 @@ def card(manifest: dict, name: str, used: dict[str, str], warnings: list[str], t
         f"the format is described in shaderkd's `shards/README.md`.", "",
         "![preview](preview.png)", "",
         "## How it was made", "",
-        "```", render_command(manifest, name), "```", "",
+        "```", "tar xf bank-sources.tar          # the bank, as bank/", render_command(manifest, name), "```", "",
         f"- seed {c.get('seed')}, supersampling x{c.get('supersample')} (box filter), shard size {c.get('shard_size')}",
         f"- bank: sha256 `{bank['hash']}` ({bank.get('num_shaders', len(bank.get('licences', {})))} shaders); its "
         f"sources are in `bank-sources.tar`",

@@ -359,3 +359,13 @@ def test_verify_a_remote_set(published, tmp_path, monkeypatch):
     (tmp_path / "c").rename(tmp_path / "c-old")      # empty cache: fetch again
     report = verify_set(url)
     assert not report.ok and len(report.problems) == 1 and report.problems[0].startswith("shard-000001.tar: sha256")
+
+
+def test_preview_by_url(published, tmp_path, monkeypatch):
+    from shaderkd.cli import main
+
+    url, _ = published
+    monkeypatch.setenv("SHADERKD_CACHE", str(tmp_path / "c"))
+    res = CliRunner().invoke(main, ["preview", url, "--out", str(tmp_path / "sheet.png"), "-n", "16"])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "sheet.png").stat().st_size > 0
