@@ -369,3 +369,27 @@ def test_preview_by_url(published, tmp_path, monkeypatch):
     res = CliRunner().invoke(main, ["preview", url, "--out", str(tmp_path / "sheet.png"), "-n", "16"])
     assert res.exit_code == 0, res.output
     assert (tmp_path / "sheet.png").stat().st_size > 0
+
+
+def _load_in_child(url, cache_root, queue):
+    import os
+    os.environ["SHADERKD_CACHE"], os.environ["SHADERKD_HTTP_TIMEOUT"] = cache_root, "2"
+    queue.put(ShardSet(url).load()[1].sum().item())
+
+
+def test_several_processes_share_one_cache(published, tmp_path):
+    import multiprocessing as mp
+
+    url, srv = published
+    ctx = mp.get_context("fork")
+    queue = ctx.Queue()
+    procs = [ctx.Process(target=_load_in_child, args=(url, str(tmp_path / "c"), queue)) for _ in range(3)]
+    for p in procs:
+        p.start()
+    sums = [queue.get(timeout=60) for _ in procs]
+    for p in procs:
+        p.join(timeout=60)
+    assert all(p.exitcode == 0 for p in procs) and len(set(sums)) == 1
+    assert sums[0] == ShardSet(srv.root / "set").load()[1].sum().item()
+    files = list((tmp_path / "c" / "sha256").glob("*/*"))
+    assert len(files) == 4 and not [f for f in files if f.name.endswith(".part")]
