@@ -1,4 +1,6 @@
-"""Fetching shard sets from other machines: `http://`, `https://` and `file://` URLs.
+"""Fetching shard sets from other machines: `http://`, `https://`, `file://`, and object stores
+through fsspec (`s3://` with the `s3` extra, which installs s3fs; any other fsspec file system that
+is installed).
 
 HTTP goes through urllib3 (a pool per process, reused connections) with an explicit time-out on the
 connection and on every read, so a server that stalls after its headers ends in an error, never a
@@ -44,10 +46,21 @@ def set_url(location: str) -> str:
     """The base URL of a set: accepts the set's URL with or without a trailing '/' or 'manifest.json'."""
     scheme = location.split("://", 1)[0].lower()
     if scheme not in SCHEMES:
-        raise FetchError(f"{location}: the {scheme}:// scheme is not supported; use http://, https:// or "
-                         f"file:// (or pull the set with another tool and give its directory)")
+        fsspec_class(location)     # an object store through fsspec, where its extra is installed
     base = location[: -len(MANIFEST)] if location.endswith("/" + MANIFEST) else location
     return base.rstrip("/")
+
+
+def fsspec_class(url: str):
+    """The fsspec file system of a URL's scheme (s3:// with shaderkd[s3], ...), or a FetchError saying what to install."""
+    scheme = url.split("://", 1)[0].lower()
+    try:
+        import fsspec
+        return fsspec.get_filesystem_class(scheme)
+    except (ImportError, ValueError) as exc:
+        extra = " (for s3://: pip install 'shaderkd[s3]')" if scheme in ("s3", "s3a") else ""
+        raise FetchError(f"{url}: the {scheme}:// scheme needs an fsspec file system that is not available "
+                         f"({exc}){extra}; or use http://, https:// or file://") from None
 
 
 def file_path(url: str) -> Path:
@@ -163,6 +176,11 @@ class Fetcher:
             except OSError as exc:
                 raise FetchError(f"{url}: cannot read {path} ({exc.strerror})") from None
 
+        if not url.split("://", 1)[0].lower() in ("http", "https"):
+            def attempt():
+                return b"".join(self._fsspec_blocks(url, 0, limit + 1))
+            return self._tries(url, "reading", attempt)
+
         def attempt():
             r = self._request(url)
             body = b""
@@ -193,6 +211,8 @@ class Fetcher:
                         digest.update(block)
             if url.startswith("file://"):
                 blocks, mode = self._file_blocks(url, have), "ab" if have else "wb"
+            elif not url.startswith(("http://", "https://")):
+                blocks, mode = self._fsspec_blocks(url, have), "ab" if have else "wb"
             else:
                 r = self._request(url, have) if have < size else None
                 if r is not None and r.status == 200 and have:
@@ -232,6 +252,37 @@ class Fetcher:
                                  f"the server is damaged or is not the one the manifest names. Nothing was kept; "
                                  f"tell the set's publisher, or pull from another mirror")
         self._tries(url, "downloading", attempt)
+
+    def _fsspec_blocks(self, url: str, start: int, limit: int | None = None):
+        """Blocks of an object-store file from byte `start` (a ranged read), via fsspec."""
+        fs_class = fsspec_class(url)
+        options = {}
+        protocols = fs_class.protocol if isinstance(fs_class.protocol, (tuple, list)) else (fs_class.protocol,)
+        if "s3" in protocols:
+            # our retry loop resumes; botocore's own retries would hide stalls behind its back-off
+            options = {"config_kwargs": {"connect_timeout": self.timeout, "read_timeout": self.timeout,
+                                         "retries": {"max_attempts": 1}}}
+        n = 0
+        try:
+            import fsspec
+            fs, path = fsspec.core.url_to_fs(url, **options)
+            with fs.open(path, "rb", block_size=CHUNK) as f:
+                f.seek(start)
+                while limit is None or n < limit:
+                    block = f.read(CHUNK if limit is None else min(CHUNK, limit - n))
+                    if not block:
+                        break
+                    n += len(block)
+                    yield block
+        except FileNotFoundError:
+            raise FetchError(f"{url}: not found; check the URL (a shard set's URL is the folder that holds its "
+                             f"manifest.json)") from None
+        except PermissionError as exc:
+            raise FetchError(f"{url}: access denied ({exc}); check the credentials for this store") from None
+        except (FetchError, GeneratorExit):
+            raise
+        except Exception as exc:  # fsspec back-ends raise their own types (botocore, aiohttp, ...)
+            raise _Transient(f"{type(exc).__name__}: {exc}") from None
 
     @staticmethod
     def _file_blocks(url: str, start: int):

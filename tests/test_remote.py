@@ -393,3 +393,55 @@ def test_several_processes_share_one_cache(published, tmp_path):
     assert sums[0] == ShardSet(srv.root / "set").load()[1].sum().item()
     files = list((tmp_path / "c" / "sha256").glob("*/*"))
     assert len(files) == 4 and not [f for f in files if f.name.endswith(".part")]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Object stores through fsspec: S3 (the `s3` extra) against moto's S3 server on 127.0.0.1
+
+@pytest.fixture(scope="module")
+def s3_server():
+    moto_server = pytest.importorskip("moto.server", reason="moto (a dev dependency) is not installed")
+    pytest.importorskip("s3fs", reason="the s3 extra (s3fs) is not installed")
+    srv = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    srv.start()
+    host, port = srv.get_host_and_port()
+    env = {"AWS_ENDPOINT_URL": f"http://{host}:{port}", "AWS_ACCESS_KEY_ID": "testing",
+           "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
+    yield env
+    srv.stop()
+
+
+@pytest.fixture
+def s3_set(s3_server, tmp_path, monkeypatch):
+    import boto3
+
+    for k, v in s3_server.items():
+        monkeypatch.setenv(k, v)
+    src = write_random_set(tmp_path / "set", count=20, shard_size=10, size=8)
+    bucket = f"lab-{tmp_path.name.lower().replace('_', '-')[-40:]}"
+    client = boto3.client("s3")
+    client.create_bucket(Bucket=bucket)
+    for p in src.iterdir():
+        client.put_object(Bucket=bucket, Key=f"sets/set/{p.name}", Body=p.read_bytes())
+    return f"s3://{bucket}/sets/set", src
+
+
+def test_pull_and_stream_from_s3(s3_set, tmp_path):
+    url, src = s3_set
+    pull(url, tmp_path / "got", fetcher=Fetcher(**FAST))
+    assert verify_set(tmp_path / "got").ok
+    assert (tmp_path / "got" / MANIFEST).read_bytes() == (src / MANIFEST).read_bytes()
+    cache = ShardCache(tmp_path / "cache", max_bytes=1 << 30)
+    m, source, name = open_set(url, cache=cache, fetcher=Fetcher(**FAST))
+    assert (ShardSet(url, manifest=m, source=source, name=name).load()[1] == ShardSet(src).load()[1]).all()
+
+
+def test_s3_missing_set_is_named(s3_set, tmp_path):
+    url, _ = s3_set
+    with pytest.raises(FetchError, match=r"sets/nothing/manifest.json: not found"):
+        pull(url.rsplit("/", 1)[0] + "/nothing", tmp_path / "got", fetcher=Fetcher(**FAST))
+
+
+def test_unknown_scheme_says_what_to_install():
+    with pytest.raises(FetchError, match="the nosuch:// scheme needs an fsspec file system"):
+        pull("nosuch://x/set", "/tmp/never-made")
