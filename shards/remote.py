@@ -112,8 +112,10 @@ class Fetcher:
     def pool(self):
         if self._pool is None:
             import urllib3
-            self._pool = urllib3.PoolManager(retries=False, timeout=urllib3.Timeout(connect=self.timeout,
-                                                                                    read=self.timeout))
+            # redirects followed (hosted sets often redirect to a CDN); every other retry is ours
+            retries = urllib3.Retry(total=None, connect=0, read=0, status=0, other=0, redirect=5)
+            self._pool = urllib3.PoolManager(retries=retries, timeout=urllib3.Timeout(connect=self.timeout,
+                                                                                      read=self.timeout))
         return self._pool
 
     # -- the retry loop
@@ -134,7 +136,7 @@ class Fetcher:
         import urllib3
         headers = {"Range": f"bytes={start}-", "Accept-Encoding": "identity"} if start else {"Accept-Encoding": "identity"}
         try:
-            r = self.pool.request("GET", url, headers=headers, preload_content=False, redirect=True)
+            r = self.pool.request("GET", url, headers=headers, preload_content=False)
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise _Transient(f"{type(exc).__name__}: {exc}") from None
         if r.status >= 500 or r.status == 429:

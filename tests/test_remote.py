@@ -47,7 +47,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 fault = None
             else:
                 srv.fault_times[name] = times - 1
-        path = srv.root / self.path.lstrip("/")
+        if fault == "redirect":       # to the same file under /mirror/ (a CDN, say)
+            self.send_response(302)
+            self.send_header("Location", "/mirror" + self.path)
+            self.send_header("Content-Length", "0")
+            return self.end_headers()
+        path = srv.root / self.path.lstrip("/").removeprefix("mirror/")
         if fault == "404" or not path.is_file():
             return self._send(404, b"not found")
         if fault == "500":
@@ -126,6 +131,14 @@ def test_pull_mirrors_a_set_that_verify_accepts(published, tmp_path):
     n = len(srv.requests)
     pull(url, tmp_path / "got", fetcher=Fetcher(**FAST))
     assert [p for p, _ in srv.requests[n:]] == ["/set/manifest.json"]
+
+
+def test_redirects_are_followed(published, tmp_path):
+    url, srv = published
+    fault(srv, MANIFEST, "redirect")
+    fault(srv, "shard-000001.tar", "redirect")
+    pull(url, tmp_path / "got", fetcher=Fetcher(**FAST))
+    assert ("/mirror/set/shard-000001.tar", None) in srv.requests and verify_set(tmp_path / "got").ok
 
 
 def test_manifest_pin(published, tmp_path):
