@@ -13,7 +13,6 @@ import http.server
 import json
 import threading
 import time
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner

@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import re
 import struct
 import zlib
 from pathlib import Path
@@ -17,7 +18,7 @@ import torch
 
 from render.verify import verify_set
 from shards import format as fmt
-from shards.manifest import MANIFEST, check_manifest, parse_manifest, read_manifest, write_manifest
+from shards.manifest import MANIFEST, check_manifest, parse_manifest, read_manifest
 from test_shardset import write_random_set
 from train.shardset import BatchStream, ShardSet
 
@@ -209,7 +210,7 @@ def test_verify_names_the_damaged_shard(tmp_path, damage, match_manifest, messag
     report = verify_set(d)
     assert not report.ok
     assert all(p.startswith("shard-000001.tar") for p in report.problems), report.problems
-    assert any(__import__("re").search(message, p) for p in report.problems), report.problems
+    assert any(re.search(message, p) for p in report.problems), report.problems
 
 
 def test_every_reader_applies_the_same_checks(tmp_path):

@@ -12,6 +12,11 @@ holding shards out). `BatchStream` turns it into batches of uint8 images on the 
 
 Either way the batches of epoch e depend only on (seed, e), so a run resumed at batch j of epoch e
 replays exactly: `epoch_batches(e, skip=j)`. Images travel as uint8 and become floats on the device.
+
+Shards are read by the one reader of shards/format.py (a webdataset stage in place of webdataset's
+tar reader): each shard's size and sha256 are checked against the manifest before any of its
+samples enters the shuffle buffer, so training stops on a bad shard before it trains on it. A set
+may be a directory or a URL (remote shards come through the content-keyed cache, shards/cache.py).
 """
 from __future__ import annotations
 
