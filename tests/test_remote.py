@@ -457,3 +457,21 @@ def test_s3_missing_set_is_named(s3_set, tmp_path):
 def test_unknown_scheme_says_what_to_install():
     with pytest.raises(FetchError, match="the nosuch:// scheme needs an fsspec file system"):
         pull("nosuch://x/set", "/tmp/never-made")
+
+
+def test_curate_by_url(published, tmp_path, monkeypatch):
+    from train.checkpoint import make_card, save_model
+    from train.curate import curate
+    from train.models import Normalized, create_model
+
+    url, _ = published
+    monkeypatch.setenv("SHADERKD_CACHE", str(tmp_path / "c"))
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    save_model(tmp_path / "teacher", Normalized(create_model("lenet5", 10, 1), [0.5], [0.1]),
+               make_card("lenet5", [str(i) for i in range(10)], in_channels=1, input_size=28, mean=[0.5], std=[0.1],
+                         trained_on="test"))
+    report = curate(str(tmp_path / "teacher.json"), url, tmp_path / "cur", per_class=3)
+    assert report["num_source"] == 40 and verify_set(tmp_path / "cur").ok
+    records = [s.record for s in ShardSet(tmp_path / "cur").samples()]
+    assert records and all(r["source"]["set"] == "set" for r in records)
