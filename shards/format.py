@@ -122,6 +122,8 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
 # Reading: the one reader. Every reader of a set (training, verify, preview, curate, pull) goes here.
 
 MAX_IMAGE_SIDE = 4096       # a PNG header claiming more is refused before anything is decompressed
+MAX_MEMBER_BYTES = {"png": 64 << 20, "json": 1 << 20}   # a member claiming more is refused unread
+IN_MEMORY_MAX = 256 << 20   # shards up to this size are read once, into memory; larger ones twice
 CHUNK = 1 << 20
 
 
@@ -132,8 +134,9 @@ class Sample:
     record: dict
 
 
-def read_verified(f: BinaryIO, entry: dict, where: str) -> bytes:
-    """All bytes of one shard from an open file, checked against the manifest entry's size and sha256.
+def read_verified(f: BinaryIO, entry: dict, where: str, keep: bool = True) -> bytes:
+    """All bytes of one shard from an open file, checked against the manifest entry's size and sha256
+    (with keep=False the bytes are only checked, and b"" is returned).
 
     Reads at most one byte more than the manifest promises, so a wrong or hostile file cannot make
     the reader hold more than the shard's size in memory. The whole shard is checked before any of
@@ -146,7 +149,8 @@ def read_verified(f: BinaryIO, entry: dict, where: str) -> bytes:
         if not block:
             break
         digest.update(block)
-        parts.append(block)
+        if keep:
+            parts.append(block)
         n += len(block)
     if n != want:
         found = f"{n} bytes" if n < want else "more bytes"
@@ -162,8 +166,8 @@ FIX = ("re-render it (`shaderkd render` with the same options) or pull the set a
        "`shaderkd verify` lists every bad shard")
 
 
-def parse_shard(data: bytes, entry: dict, where: str) -> Iterator[Sample]:
-    """Samples of one shard's bytes, checked against the format: members `<key>.png` and `<key>.json`
+def parse_shard(data: bytes | BinaryIO, entry: dict, where: str) -> Iterator[Sample]:
+    """Samples of one shard's bytes (or open file), checked against the format: members `<key>.png` and `<key>.json`
     for consecutive keys from the entry's first_index, each record valid JSON with its own index,
     exactly `count` samples. Members with other extensions are ignored, never interpreted."""
     expected, pending = entry["first_index"], {}
@@ -174,7 +178,7 @@ def parse_shard(data: bytes, entry: dict, where: str) -> Iterator[Sample]:
             raise ShardFormatError(f"{where}: sample {key} lacks its {'.json' if 'png' in parts else '.png'} member; {FIX}")
         try:
             record = json.loads(parts["json"], parse_constant=_no_constant)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             raise ShardFormatError(f"{where}: sample {key}: record is not valid JSON ({exc}); {FIX}") from exc
         if not isinstance(record, dict) or record.get("index") != int(key):
             got = record.get("index") if isinstance(record, dict) else record
@@ -182,7 +186,8 @@ def parse_shard(data: bytes, entry: dict, where: str) -> Iterator[Sample]:
         return Sample(int(key), parts["png"], record)
 
     try:
-        with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as tar:
+        fileobj = io.BytesIO(data) if isinstance(data, bytes) else data
+        with tarfile.open(fileobj=fileobj, mode="r:") as tar:
             for info in tar:
                 if not info.isfile():
                     continue
@@ -204,6 +209,9 @@ def parse_shard(data: bytes, entry: dict, where: str) -> Iterator[Sample]:
                     pending[key] = {}
                 if ext in pending[key]:
                     raise ShardFormatError(f"{where}: sample {key} has two .{ext} members; {FIX}")
+                if info.size > MAX_MEMBER_BYTES[ext]:
+                    raise ShardFormatError(f"{where}: member {info.name} is {info.size} bytes, more than a .{ext} "
+                                           f"member may hold ({MAX_MEMBER_BYTES[ext]}); it is not read; {FIX}")
                 pending[key][ext] = tar.extractfile(info).read()
     except (tarfile.TarError, EOFError) as exc:
         raise ShardFormatError(f"{where}: not a readable tar ({exc}); the shard is truncated or corrupt; {FIX}") from exc
@@ -276,8 +284,13 @@ class ShardReader:
     def samples(self, entry: dict) -> Iterator[Sample]:
         where = self.source.where(entry["name"])
         with self.source.open(entry) as f:
-            data = read_verified(f, entry, where)
-        yield from parse_shard(data, entry, where)
+            if entry["bytes"] <= IN_MEMORY_MAX:
+                data = read_verified(f, entry, where)
+            else:  # hash it streaming, then parse the same open file (a rename cannot swap it meanwhile)
+                read_verified(f, entry, where, keep=False)
+                f.seek(0)
+                data = f
+            yield from parse_shard(data, entry, where)
 
     def __call__(self, items) -> Iterator[dict]:
         for item in items:

@@ -258,3 +258,38 @@ def test_distill_on_a_damaged_shard_writes_no_checkpoint(tmp_path):
     state = tmp_path / "run" / "state.pt"
     if state.exists():   # checkpoints written before the bad shard was reached hold only shard 0's images
         assert torch.load(state, weights_only=True)["images_seen"] <= 20
+
+
+@pytest.mark.parametrize("damage,match_manifest,message", DAMAGES)
+def test_large_shards_are_checked_the_same_way(tmp_path, monkeypatch, damage, match_manifest, message):
+    """Shards over IN_MEMORY_MAX are hashed streaming, then parsed from the same open file."""
+    monkeypatch.setattr(fmt, "IN_MEMORY_MAX", 0)
+    d, _ = damaged_set(tmp_path, damage, match_manifest)
+    with pytest.raises(fmt.ShardFormatError, match=message):
+        ShardSet(d).load()
+    good = write_random_set(tmp_path / "good", count=30, shard_size=10, size=8)
+    assert ShardSet(good).load()[1].shape == (30, 3, 8, 8)
+
+
+@pytest.mark.parametrize("record,message", [
+    (b"[" * 100_000 + b"]" * 100_000, "record is not valid JSON"),
+    (b'{"index": 3, "pad": "' + b"x" * (2 << 20) + b'"}', "more than a .json member may hold"),
+])
+def test_hostile_records_are_refused(tmp_path, record, message):
+    import io
+    import tarfile
+
+    d = write_random_set(tmp_path / "set", count=5, shard_size=5, size=8)
+    path = d / fmt.shard_name(0)
+    buf = io.BytesIO()
+    with tarfile.open(path) as src, tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as out:
+        for info in src:
+            data = src.extractfile(info).read()
+            if info.name == "000000003.json":
+                data, info.size = record, len(record)
+            out.addfile(info, io.BytesIO(data))
+    path.write_bytes(buf.getvalue())
+    _rewrite(d, lambda m: m["shards"][0].update(sha256=hashlib.sha256(buf.getvalue()).hexdigest(),
+                                                bytes=len(buf.getvalue())))
+    with pytest.raises(fmt.ShardFormatError, match=message):
+        ShardSet(d).load()
