@@ -25,7 +25,7 @@ SET ?=
 BENCH_MNIST ?= --steps 1000 --batch-size 128 --rdskd-pretrain 300
 BENCH_CIFAR10 ?= --steps 400 --batch-size 128 --rdskd-pretrain 200
 
-.PHONY: setup shards distill test test-fast bench-render bench-quality bank-check clean-shards
+.PHONY: setup shards distill test test-fast bench-render bench-pull bench-quality bank-check clean-shards
 
 setup:
 	bash scripts/setup.sh
@@ -33,8 +33,14 @@ setup:
 RENDER := $(RUN) shaderkd render --bank $(BANK) --out $(OUT) --count $(COUNT) --size $(SIZE) \
 	  --supersample $(SUPERSAMPLE) --seed $(SEED) --shard-size $(SHARD_SIZE) --workers $(WORKERS)
 
+# OUT may be a URL (https://..., file://...) for make distill: the set is then streamed through the
+# shard cache, and there is nothing to render.
+OUT_IS_URL := $(findstring ://,$(OUT))
+SHARDS_DEP := $(if $(OUT_IS_URL),,$(OUT)/manifest.json)
+ifeq ($(OUT_IS_URL),)
 $(OUT)/manifest.json:
 	$(RENDER)
+endif
 
 # Always runs the renderer: it renders only what is missing, and finishes an interrupted render.
 shards:
@@ -42,8 +48,8 @@ shards:
 	$(RUN) shaderkd verify $(OUT)
 
 # Renders the default shards first when they are missing, then trains (resumes when RUN_DIR exists).
-distill: $(OUT)/manifest.json
-	$(RUN) shaderkd distill --recipe $(RECIPE) --out $(RUN_DIR) --set data.shards=$(abspath $(OUT)) \
+distill: $(SHARDS_DEP)
+	$(RUN) shaderkd distill --recipe $(RECIPE) --out $(RUN_DIR) --set data.shards=$(if $(OUT_IS_URL),$(OUT),$(abspath $(OUT))) \
 	  $(if $(VAL),--set eval.val=$(VAL)) $(foreach s,$(SET),--set $(s))
 
 test:
@@ -58,8 +64,12 @@ bank-check:
 bench-render:
 	$(RUN) python bench/render_bench.py --naive
 
+# Pulling shards/default over loopback HTTP vs a plain copy; training reads with and without hash checks
+bench-pull: $(SHARDS_DEP)
+	$(RUN) python bench/pull_bench.py --shards $(OUT)
+
 # Shader method vs DFAD vs RDSKD vs real-image KD vs supervised, MNIST teacher, 3 seeds (needs shards)
-bench-quality: $(OUT)/manifest.json
+bench-quality: $(SHARDS_DEP)
 	$(RUN) python bench/quality.py --task mnist $(BENCH_MNIST)
 	$(RUN) python bench/quality.py --task cifar10 $(BENCH_CIFAR10)
 

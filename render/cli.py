@@ -90,20 +90,47 @@ def render_cmd(bank, out, count, size, supersample, shard_size, seed, workers, s
 @click.command("verify")
 @click.argument("directory")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object instead of text.")
-def verify_cmd(directory, as_json):
-    """Re-hash every shard against the manifest and decode every sample; exit 1 when anything is wrong."""
+@click.option("--rerender", default=0, show_default=True, help="Also re-render K random shards from the bank and compare them.")
+@click.option("--bank", default=None, help="With --rerender: the bank (default: the set's packed bank-sources.tar).")
+def verify_cmd(directory, as_json, rerender, bank):
+    """Re-hash every shard against the manifest and decode every sample; exit 1 when anything is wrong.
+
+    DIRECTORY may be a URL (the shards go through the shard cache)."""
     from render.verify import verify_set
 
     report = verify_set(directory)
+    again = _rerender(directory, rerender, bank, as_json) if rerender and report.ok else None
     if as_json:
         click.echo(json.dumps({"ok": report.ok, "shards": report.shards_checked, "samples": report.samples_checked,
-                               "problems": report.problems}))
+                               "problems": report.problems, **({"rerender": again} if again else {})}))
     else:
         for line in report.problems:
             click.echo(f"BAD {line}")
         click.echo(f"{directory}: {report.shards_checked} shards, {report.samples_checked} samples checked: "
                    f"{'OK' if report.ok else f'{len(report.problems)} problem(s)'}")
-    sys.exit(0 if report.ok else 1)
+    sys.exit(0 if report.ok and (again is None or again["ok"]) else 1)
+
+
+def _rerender(directory, k, bank, as_json) -> dict:
+    from dataclasses import asdict
+
+    from render.verify import rerender_check
+
+    try:
+        r = rerender_check(directory, k, bank)
+    except ERRORS as exc:
+        _fail(exc)
+    if not as_json:
+        where = "this renderer" if r.same_renderer else \
+            f"another renderer ({r.renderer_here.get('GL_RENDERER')}; the set's: {r.renderer_there.get('GL_RENDERER')})"
+        for s in r.shards:
+            click.echo(f"RERENDER {s.shard}: " + ("identical bytes" if s.identical else
+                       f"{s.differing} of {s.images} images differ (max pixel difference {s.max_abs}/255, mean "
+                       f"{s.mean_abs:.3f} over those images)") + f", on {where}")
+        if not r.same_renderer and not all(s.identical for s in r.shards):
+            click.echo("Pixel differences between GL drivers are expected; identical bytes are only promised on "
+                       "the set's renderer.")
+    return {"ok": r.ok, "same_renderer": r.same_renderer, "shards": [asdict(s) for s in r.shards]}
 
 
 @click.command("preview")

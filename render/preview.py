@@ -6,8 +6,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from render.frames import decode_png
 from shards import format as fmt
+from shards.cache import open_set
 
 
 def grid(images: list[np.ndarray], columns: int, cell: int, labels: list[str] | None = None, pad: int = 2) -> Image.Image:
@@ -27,12 +27,17 @@ def grid(images: list[np.ndarray], columns: int, cell: int, labels: list[str] | 
     return sheet
 
 
-def sheet_from_shards(directory: str | Path, n: int = 64, columns: int = 8, cell: int = 64) -> Image.Image:
-    """The first n samples of a shard set, labelled by shader."""
+def sheet_from_shards(location: str | Path, n: int = 64, columns: int = 8, cell: int = 64) -> Image.Image:
+    """The first n samples of a shard set (a directory or a URL), labelled by shader."""
     images, labels = [], []
-    for path in fmt.shard_paths(directory):
-        for sample in fmt.iter_shard(path):
-            images.append(decode_png(sample.png))
+    manifest, source, _ = open_set(str(location))
+    reader = fmt.ShardReader(manifest, source)
+    size = manifest["config"].get("size")
+    for entry in manifest["shards"]:
+        for sample in reader.samples(entry):
+            where = f"{source.where(entry['name'])}: sample {fmt.key_of(sample.index)}"
+            img = fmt.decode_image(sample.png, where, size)
+            images.append(img[:, :, 0] if img.shape[2] == 1 else img)
             labels.append(sample.record.get("shader", ""))
             if len(images) >= n:
                 return grid(images, columns, cell, labels)

@@ -277,7 +277,9 @@ def _write_manifest(cfg, bank, bank_hash, ranges, done, excluded, renderer) -> d
         "num_samples": sum(done[k]["count"] for k in ks),
         "complete": len(ks) == len(ranges),
         "config": cfg.output_config(),
-        "bank": {"path": cfg.bank, "hash": bank_hash, "num_shaders": len(bank), "num_usable": len(bank) - len(excluded),
+        # no bank path: the manifest travels to other machines (format version 2)
+        "bank": {"hash": bank_hash, "num_shaders": len(bank), "num_usable": len(bank) - len(excluded),
+                 "licences": {s.name: s.licence for s in bank.shaders},
                  "excluded": [{"shader": n, **excluded[n]} for n in sorted(excluded)]},
         "renderer": renderer,
         "stats": {"rejected_frames": sum(rejected.values()), "rejected_by_reason": dict(sorted(rejected.items()))},

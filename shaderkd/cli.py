@@ -20,6 +20,8 @@ COMMANDS = {
     "teacher": "train.cli:teacher_group",
     "distill": "train.cli_distill:distill_cmd",
     "curate": "train.cli_distill:curate_cmd",
+    "pull": "shaderkd.cli_share:pull_cmd",
+    "publish": "shaderkd.cli_share:publish_cmd",
 }
 
 

@@ -1,8 +1,12 @@
-"""The shard format, version 1: the one thing render/ and train/ share (see shards/README.md).
+"""The shard format (version 2): the one thing render/ and train/ share (see shards/README.md).
 
-Standard library and numpy only. Writing is deterministic: the same samples give the same bytes
+Standard library, numpy and Pillow only. Writing is deterministic: the same samples give the same bytes
 (fixed member order, mtime 0, no user names), so a shard set can be re-rendered and compared by hash.
-Reading never executes or unpickles anything: members are decoded as PNG and JSON only.
+Reading goes through one reader (`read_verified` -> `parse_shard` -> `decode_image`, and the webdataset
+stage `ShardReader` built on them), wherever a set is read: a shard's bytes are checked against the
+manifest's size and sha256 before any of its samples is handed on, then its tar structure, keys,
+records and indices, and every PNG's header before it is decoded. Nothing in a shard is executed or
+unpickled: members are decoded as PNG and JSON only.
 """
 from __future__ import annotations
 
@@ -11,19 +15,20 @@ import io
 import json
 import os
 import tarfile
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import BinaryIO, Iterable, Iterator
 
-FORMAT = "shaderkd-shards"
-FORMAT_VERSION = 1
-MANIFEST = "manifest.json"
+import numpy as np
+from PIL import Image
+
+from shards.manifest import (FORMAT, FORMAT_VERSION, MANIFEST, ShardFormatError, check_manifest,  # noqa: F401
+                             parse_manifest, read_manifest, write_manifest)
+
 PARTS_DIR = ".parts"
 KEY_DIGITS = 9
-
-
-class ShardFormatError(Exception):
-    """A shard set, shard or sample does not follow the format."""
+validate_manifest = check_manifest   # the name render/ and the tests have used
 
 
 def key_of(index: int) -> str:
@@ -113,6 +118,15 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
     return h.hexdigest()
 
 
+# ---------------------------------------------------------------------------------------------------
+# Reading: the one reader. Every reader of a set (training, verify, preview, curate, pull) goes here.
+
+MAX_IMAGE_SIDE = 4096       # a PNG header claiming more is refused before anything is decompressed
+MAX_MEMBER_BYTES = {"png": 64 << 20, "json": 1 << 20}   # a member claiming more is refused unread
+IN_MEMORY_MAX = 256 << 20   # shards up to this size are read once, into memory; larger ones twice
+CHUNK = 1 << 20
+
+
 @dataclass
 class Sample:
     index: int
@@ -120,91 +134,187 @@ class Sample:
     record: dict
 
 
-def iter_shard(path: Path) -> Iterator[Sample]:
-    """Yield the samples of one shard in order; raise ShardFormatError naming shard and member."""
-    path = Path(path)
-    pending: dict[str, dict[str, bytes]] = {}
-    order: list[str] = []
+def read_verified(f: BinaryIO, entry: dict, where: str, keep: bool = True) -> bytes:
+    """All bytes of one shard from an open file, checked against the manifest entry's size and sha256
+    (with keep=False the bytes are only checked, and b"" is returned).
+
+    Reads at most one byte more than the manifest promises, so a wrong or hostile file cannot make
+    the reader hold more than the shard's size in memory. The whole shard is checked before any of
+    its samples is handed on: training never sees a sample of a shard whose bytes are wrong.
+    """
+    want = entry["bytes"]
+    digest, parts, n = hashlib.sha256(), [], 0
+    while n <= want:
+        block = f.read(min(CHUNK, want + 1 - n))
+        if not block:
+            break
+        digest.update(block)
+        if keep:
+            parts.append(block)
+        n += len(block)
+    if n != want:
+        found = f"{n} bytes" if n < want else "more bytes"
+        raise ShardFormatError(f"{where}: {found}, the manifest says {want}: the shard is truncated or "
+                               f"was replaced; {FIX}")
+    if digest.hexdigest() != entry["sha256"]:
+        raise ShardFormatError(f"{where}: sha256 is {digest.hexdigest()}, the manifest says {entry['sha256']}: "
+                               f"the shard is damaged or was replaced; {FIX}")
+    return b"".join(parts)
+
+
+FIX = ("re-render it (`shaderkd render` with the same options) or pull the set again (`shaderkd pull`); "
+       "`shaderkd verify` lists every bad shard")
+
+
+def parse_shard(data: bytes | BinaryIO, entry: dict, where: str) -> Iterator[Sample]:
+    """Samples of one shard's bytes (or open file), checked against the format: members `<key>.png` and `<key>.json`
+    for consecutive keys from the entry's first_index, each record valid JSON with its own index,
+    exactly `count` samples. Members with other extensions are ignored, never interpreted."""
+    expected, pending = entry["first_index"], {}
+    last = entry["first_index"] + entry["count"]
+
+    def finish(key: str, parts: dict) -> Sample:
+        if set(parts) != {"png", "json"}:
+            raise ShardFormatError(f"{where}: sample {key} lacks its {'.json' if 'png' in parts else '.png'} member; {FIX}")
+        try:
+            record = json.loads(parts["json"], parse_constant=_no_constant)
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+            raise ShardFormatError(f"{where}: sample {key}: record is not valid JSON ({exc}); {FIX}") from exc
+        if not isinstance(record, dict) or record.get("index") != int(key):
+            got = record.get("index") if isinstance(record, dict) else record
+            raise ShardFormatError(f"{where}: sample {key}: record index {got!r} does not match its key; {FIX}")
+        return Sample(int(key), parts["png"], record)
+
     try:
-        with tarfile.open(path, mode="r:") as tar:
+        fileobj = io.BytesIO(data) if isinstance(data, bytes) else data
+        with tarfile.open(fileobj=fileobj, mode="r:") as tar:
             for info in tar:
                 if not info.isfile():
                     continue
-                key, _, ext = info.name.partition(".")
+                key, dot, ext = info.name.partition(".")
                 if ext not in ("png", "json"):
-                    continue  # other members are ignored, never interpreted
-                f = tar.extractfile(info)
-                data = f.read() if f is not None else b""
+                    continue
+                if len(key) != KEY_DIGITS or not key.isdigit():
+                    raise ShardFormatError(f"{where}: member {info.name!r} is not named <9-digit index>.{ext}; {FIX}")
                 if key not in pending:
+                    if pending:
+                        (k0, p0), = pending.items()
+                        yield finish(k0, p0)
+                        pending = {}
+                    if int(key) != expected or expected >= last:
+                        raise ShardFormatError(f"{where}: sample {key} where sample {key_of(expected)} was expected "
+                                               f"(the manifest lists {entry['count']} samples from "
+                                               f"{entry['first_index']}); {FIX}")
+                    expected += 1
                     pending[key] = {}
-                    order.append(key)
-                pending[key][ext] = data
-    except (tarfile.TarError, EOFError, OSError) as exc:
-        raise ShardFormatError(f"{path}: not a readable tar ({exc}); the shard is truncated or corrupt: "
-                               f"re-render it (`shaderkd render` with the same options redoes missing shards)") from exc
-    for key in order:
-        parts = pending[key]
-        if set(parts) != {"png", "json"}:
-            raise ShardFormatError(f"{path}: sample {key} lacks its {'.json' if 'png' in parts else '.png'} member")
-        try:
-            record = json.loads(parts["json"])
-        except ValueError as exc:
-            raise ShardFormatError(f"{path}: sample {key}: record is not valid JSON ({exc})") from exc
-        if not key.isdigit() or record.get("index") != int(key):
-            raise ShardFormatError(f"{path}: sample {key}: record index {record.get('index')!r} does not match its key")
-        yield Sample(int(key), parts["png"], record)
+                if ext in pending[key]:
+                    raise ShardFormatError(f"{where}: sample {key} has two .{ext} members; {FIX}")
+                if info.size > MAX_MEMBER_BYTES[ext]:
+                    raise ShardFormatError(f"{where}: member {info.name} is {info.size} bytes, more than a .{ext} "
+                                           f"member may hold ({MAX_MEMBER_BYTES[ext]}); it is not read; {FIX}")
+                pending[key][ext] = tar.extractfile(info).read()
+    except (tarfile.TarError, EOFError) as exc:
+        raise ShardFormatError(f"{where}: not a readable tar ({exc}); the shard is truncated or corrupt; {FIX}") from exc
+    if pending:
+        (k0, p0), = pending.items()
+        yield finish(k0, p0)
+    if expected != last:
+        raise ShardFormatError(f"{where}: holds {expected - entry['first_index']} samples, the manifest says "
+                               f"{entry['count']}; {FIX}")
 
 
-def read_manifest(directory: Path) -> dict:
-    path = Path(directory) / MANIFEST
-    if not path.is_file():
-        raise ShardFormatError(f"{path}: no manifest; is {directory} a shard set? Render one with `shaderkd render --out {directory}`")
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not valid in a record")
+
+
+def decode_image(png: bytes, where: str, size: int | None = None) -> np.ndarray:
+    """PNG bytes -> uint8 (H, W, C), C = 3 (RGB) or 1 (L).
+
+    The header is read first: a file that is not a PNG, or whose size is not the set's (or over
+    MAX_IMAGE_SIDE when the set does not say), is refused before any pixel is decompressed, so a
+    decompression bomb costs nothing.
+    """
     try:
-        manifest = json.loads(path.read_text())
-    except ValueError as exc:
-        raise ShardFormatError(f"{path}: not valid JSON ({exc})") from exc
-    validate_manifest(manifest, where=str(path))
-    return manifest
+        with warnings.catch_warnings():   # the size is checked right here, against the set's
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            img = Image.open(io.BytesIO(png), formats=["PNG"])
+        w, h = img.size
+        if (size is not None and (w, h) != (size, size)) or max(w, h) > MAX_IMAGE_SIDE:
+            want = f"{size}x{size}" if size is not None else f"at most {MAX_IMAGE_SIDE}x{MAX_IMAGE_SIDE}"
+            raise ShardFormatError(f"{where}: image is {w}x{h}, the set's images are {want}; it is not decoded "
+                                   f"(a wrong or hostile shard); {FIX}")
+        if img.mode not in ("RGB", "L"):
+            img = img.convert("RGB")
+        arr = np.asarray(img, dtype=np.uint8)
+    except ShardFormatError:
+        raise
+    except Exception as exc:  # Pillow raises many types for bad data (OSError, ValueError, SyntaxError, ...)
+        raise ShardFormatError(f"{where}: PNG does not decode ({exc}); {FIX}") from exc
+    return arr if arr.ndim == 3 else arr[:, :, None]
 
 
-MANIFEST_KEYS = {
-    "format": str, "format_version": int, "kind": str, "num_samples": int, "complete": bool,
-    "config": dict, "bank": dict, "renderer": dict, "stats": dict, "shards": list,
-}
-SHARD_KEYS = {"name": str, "first_index": int, "count": int, "sha256": str, "bytes": int}
+class LocalShards:
+    """Opens the shards of a set in a directory (the remote counterpart is shards.remote.RemoteShards)."""
+
+    def __init__(self, directory: Path | str):
+        self.directory = Path(directory)
+
+    def where(self, name: str) -> str:
+        return str(self.directory / name)
+
+    def open(self, entry: dict) -> BinaryIO:
+        path = self.directory / entry["name"]
+        try:
+            return open(path, "rb")
+        except FileNotFoundError:
+            raise ShardFormatError(f"{path}: listed in the manifest but missing; {FIX}") from None
 
 
-def validate_manifest(manifest: dict, where: str = "manifest") -> None:
-    """Check the manifest's schema; raise ShardFormatError saying which key is wrong."""
-    for key, typ in MANIFEST_KEYS.items():
-        if key not in manifest:
-            raise ShardFormatError(f"{where}: missing key '{key}'")
-        if not isinstance(manifest[key], typ):
-            raise ShardFormatError(f"{where}: '{key}' should be {typ.__name__}, not {type(manifest[key]).__name__}")
-    if manifest["format"] != FORMAT:
-        raise ShardFormatError(f"{where}: format is {manifest['format']!r}, expected {FORMAT!r}")
-    if manifest["format_version"] > FORMAT_VERSION:
-        raise ShardFormatError(f"{where}: format version {manifest['format_version']} is newer than this "
-                               f"shaderkd understands ({FORMAT_VERSION}); upgrade shaderkd")
-    for i, shard in enumerate(manifest["shards"]):
-        for key, typ in SHARD_KEYS.items():
-            if not isinstance(shard.get(key), typ):
-                raise ShardFormatError(f"{where}: shards[{i}].{key} missing or not {typ.__name__}")
-    total = sum(s["count"] for s in manifest["shards"])
-    if total != manifest["num_samples"]:
-        raise ShardFormatError(f"{where}: num_samples is {manifest['num_samples']} but the shards hold {total}")
+class ShardReader:
+    """The shards of one set, read and checked: `samples(entry)`, or as a webdataset stage.
+
+    As a stage it maps {"url": shard name} items (from wds.SimpleShardList / ResampledShards) to
+    {"__key__", "__url__", "png", "record"} samples. Picklable, for DataLoader worker processes.
+    """
+
+    def __init__(self, manifest: dict, source):
+        self.entries = {s["name"]: s for s in manifest["shards"]}
+        self.source = source
+
+    def samples(self, entry: dict) -> Iterator[Sample]:
+        where = self.source.where(entry["name"])
+        with self.source.open(entry) as f:
+            if entry["bytes"] <= IN_MEMORY_MAX:
+                data = read_verified(f, entry, where)
+            else:  # hash it streaming, then parse the same open file (a rename cannot swap it meanwhile)
+                read_verified(f, entry, where, keep=False)
+                f.seek(0)
+                data = f
+            yield from parse_shard(data, entry, where)
+
+    def __call__(self, items) -> Iterator[dict]:
+        for item in items:
+            name = item["url"]
+            entry = self.entries.get(name)
+            if entry is None:
+                raise ShardFormatError(f"{name}: not a shard of this set")
+            for s in self.samples(entry):
+                yield {"__key__": key_of(s.index), "__url__": self.source.where(name), "png": s.png, "record": s.record}
 
 
-def write_manifest(directory: Path, manifest: dict) -> Path:
-    validate_manifest(manifest)
-    path = Path(directory) / MANIFEST
-    tmp = path.with_name(MANIFEST + ".tmp")
-    tmp.write_text(json.dumps(manifest, indent=1, sort_keys=True, allow_nan=False) + "\n")
-    os.replace(tmp, path)
-    return path
+def iter_shard(path: Path | str, entry: dict | None = None) -> Iterator[Sample]:
+    """The samples of one shard file, checked like every read (entry: from the set's manifest)."""
+    path = Path(path)
+    if entry is None:
+        entries = {s["name"]: s for s in read_manifest(path.parent)["shards"]}
+        if path.name not in entries:
+            raise ShardFormatError(f"{path}: not listed in {path.parent / MANIFEST}")
+        entry = entries[path.name]
+    source = LocalShards(path.parent)
+    return ShardReader({"shards": [entry]}, source).samples(entry)
 
 
-def shard_paths(directory: Path, manifest: dict | None = None) -> list[Path]:
-    """The shard files of a set, in manifest order."""
+def shard_paths(directory: Path | str, manifest: dict | None = None) -> list[Path]:
+    """The shard files of a local set, in manifest order (names checked by the manifest check)."""
     manifest = manifest or read_manifest(directory)
     return [Path(directory) / s["name"] for s in manifest["shards"]]

@@ -82,8 +82,7 @@ def distill_cmd(recipe_name, overrides, out, progress, allow_code_execution):
 
 @click.command("curate")
 @click.option("--teacher", required=True, help="Teacher spec: teacher:cifar10, a card .json, a run directory, ...")
-@click.option("--shards", "shards_dir", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="Source shard set.")
+@click.option("--shards", "shards_dir", required=True, help="Source shard set: a directory or a URL.")
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Curated set to write.")
 @click.option("--per-class", required=True, type=int, help="Images kept per teacher class (at most).")
 @click.option("--batch-size", default=500, show_default=True, type=int)

@@ -20,7 +20,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from shards.format import FORMAT, FORMAT_VERSION, MANIFEST, ShardFormatError, iter_shard, shard_name, write_manifest, write_shard
+from shards.format import FORMAT, FORMAT_VERSION, MANIFEST, ShardFormatError, shard_name, write_manifest, write_shard
 from train.augment import AugmentConfig, Augmenter
 from train.checkpoint import load_model
 from train.shardset import ShardSet
@@ -76,8 +76,8 @@ def curate(teacher_spec: str, shards_dir: Path | str, out_dir: Path | str, per_c
     """Write the curated set to out_dir and return the report (histograms, entropies, counts)."""
     if per_class < 1:
         raise CurationError(f"--per-class must be positive, got {per_class}")
-    src, out = Path(shards_dir), Path(out_dir)
-    if out.resolve() == src.resolve():
+    src, out = str(shards_dir), Path(out_dir)
+    if "://" not in src and out.resolve() == Path(src).resolve():
         raise CurationError(f"the curated set cannot overwrite its source {src}; choose another --out")
     if (out / MANIFEST).exists():
         raise CurationError(f"{out} already holds a shard set; choose an empty --out or delete it")
@@ -94,18 +94,17 @@ def curate(teacher_spec: str, shards_dir: Path | str, out_dir: Path | str, per_c
 
     out.mkdir(parents=True, exist_ok=True)
     entries, pending, new = [], [], 0
-    for path in shardset.paths:
-        for sample in iter_shard(path):
-            if sample.index not in chosen:
-                continue
-            label, confidence = chosen[sample.index]
-            record = {**sample.record, "index": new, "source": {"set": src.name, "index": sample.index},
-                      "teacher_label": label, "teacher_confidence": confidence}
-            pending.append((new, sample.png, record))
-            new += 1
-            if len(pending) == shard_size:
-                entries.append(write_shard(out / shard_name(len(entries)), pending))
-                pending = []
+    for sample in shardset.samples():
+        if sample.index not in chosen:
+            continue
+        label, confidence = chosen[sample.index]
+        record = {**sample.record, "index": new, "source": {"set": shardset.name, "index": sample.index},
+                  "teacher_label": label, "teacher_confidence": confidence}
+        pending.append((new, sample.png, record))
+        new += 1
+        if len(pending) == shard_size:
+            entries.append(write_shard(out / shard_name(len(entries)), pending))
+            pending = []
     if pending:
         entries.append(write_shard(out / shard_name(len(entries)), pending))
     if new != len(keep):
@@ -120,10 +119,10 @@ def curate(teacher_spec: str, shards_dir: Path | str, out_dir: Path | str, per_c
     write_manifest(out, {
         "format": FORMAT, "format_version": FORMAT_VERSION, "kind": "curated", "num_samples": new,
         "complete": True,
-        "config": {"count": new, "shard_size": shard_size, "size": m["config"].get("size"), "source": src.name,
+        "config": {"count": new, "shard_size": shard_size, "size": m["config"].get("size"), "source": shardset.name,
                    "source_config": m["config"], "teacher": teacher_spec, "per_class": per_class,
                    "rule": "per class, the most confident images of the teacher"},
-        "bank": m["bank"], "renderer": m["renderer"], "stats": report, "shards": entries})
+        "bank": {k: v for k, v in m["bank"].items() if k != "path"}, "renderer": m["renderer"], "stats": report, "shards": entries})
     log.info("curated %s -> %s: %d of %d images, relative entropy %.3f -> %.3f", src, out, new, len(labels),
              report["relative_entropy_before"], report["relative_entropy_after"])
     return report

@@ -12,11 +12,15 @@ holding shards out). `BatchStream` turns it into batches of uint8 images on the 
 
 Either way the batches of epoch e depend only on (seed, e), so a run resumed at batch j of epoch e
 replays exactly: `epoch_batches(e, skip=j)`. Images travel as uint8 and become floats on the device.
+
+Shards are read by the one reader of shards/format.py (a webdataset stage in place of webdataset's
+tar reader): each shard's size and sha256 are checked against the manifest before any of its
+samples enters the shuffle buffer, so training stops on a bad shard before it trains on it. A set
+may be a directory or a URL (remote shards come through the content-keyed cache, shards/cache.py).
 """
 from __future__ import annotations
 
 import bisect
-import io
 import logging
 from pathlib import Path
 from typing import Iterator
@@ -24,9 +28,9 @@ from typing import Iterator
 import numpy as np
 import torch
 import webdataset as wds
-from PIL import Image
 
-from shards.format import ShardFormatError, read_manifest
+from shards.cache import open_set
+from shards.format import LocalShards, Sample, ShardFormatError, ShardReader, decode_image
 
 log = logging.getLogger(__name__)
 
@@ -39,23 +43,20 @@ def make_seed(*parts: int) -> int:
     return s >> 1
 
 
-def decode_sample(sample: dict) -> tuple[int, np.ndarray]:
-    """A webdataset sample {'__key__', 'png', ...} -> (global index, uint8 array (H, W, C))."""
-    key = sample["__key__"].rsplit("/", 1)[-1]
-    if "png" not in sample or not key.isdigit():
-        raise ShardFormatError(f"{sample.get('__url__')}: sample {key!r} has no .png member or a key that "
-                               f"is not a sample index; the shard does not follow shards/README.md")
-    try:
-        img = Image.open(io.BytesIO(sample["png"]))
-        if img.mode not in ("RGB", "L"):
-            img = img.convert("RGB")
-        arr = np.asarray(img, dtype=np.uint8)
-    except (OSError, ValueError) as exc:
-        raise ShardFormatError(f"{sample.get('__url__')}: sample {key}: PNG does not decode ({exc}); "
-                               f"check the set with `shaderkd verify`") from exc
-    if arr.ndim == 2:
-        arr = arr[:, :, None]
-    return int(key), arr
+def decode_sample(sample: dict, size: int | None = None) -> tuple[int, np.ndarray]:
+    """A sample of the shard reader {'__key__', '__url__', 'png', 'record'} -> (index, uint8 (H, W, C))."""
+    where = f"{sample['__url__']}: sample {sample['__key__']}"
+    return int(sample["__key__"]), decode_image(sample["png"], where, size)
+
+
+class _Decode:
+    """decode_sample with the set's image size, picklable for DataLoader workers."""
+
+    def __init__(self, size: int | None):
+        self.size = size
+
+    def __call__(self, sample: dict) -> tuple[int, np.ndarray]:
+        return decode_sample(sample, self.size)
 
 
 def collate(samples: list[tuple[int, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
@@ -67,49 +68,60 @@ def collate(samples: list[tuple[int, np.ndarray]]) -> tuple[np.ndarray, np.ndarr
 
 
 class ShardSet:
-    """A shard set's manifest and (a subset of) its shards, in manifest order."""
+    """A shard set's manifest and (a subset of) its shards, in manifest order.
 
-    def __init__(self, directory: Path | str, shards: list[dict] | None = None, manifest: dict | None = None):
-        self.directory = Path(directory)
-        self.manifest = manifest or read_manifest(self.directory)
+    `location` is a directory or a URL (http://, https://, file://): remote shards are fetched through
+    the content-keyed cache (shards/cache.py). Either way every shard is read by the one reader of
+    shards/format.py, which checks its size and sha256 against the manifest before any of its
+    samples reaches training.
+    """
+
+    def __init__(self, location: Path | str, shards: list[dict] | None = None, manifest: dict | None = None,
+                 source=None, name: str | None = None):
+        self.location = str(location)
+        if manifest is None:
+            manifest, source, name = open_set(self.location)
+        self.manifest, self.source = manifest, source
+        self.name = name or Path(self.location).name
+        self.directory = source.directory if isinstance(source, LocalShards) else None
         if not self.manifest["complete"]:
             log.warning("%s: manifest says the set is incomplete; using the %d shards it lists",
-                        self.directory, len(self.manifest["shards"]))
+                        self.location, len(self.manifest["shards"]))
         self.shards = list(self.manifest["shards"] if shards is None else shards)
         if not self.shards:
-            raise ShardFormatError(f"{self.directory}: no shards selected; render more samples")
-        for s in self.shards:
-            if not (self.directory / s["name"]).is_file():
-                raise ShardFormatError(f"{self.directory / s['name']}: listed in the manifest but missing; "
-                                       f"re-render the set (`shaderkd render` redoes missing shards)")
+            raise ShardFormatError(f"{self.location}: no shards selected; render more samples")
+        if self.directory is not None:
+            for s in self.shards:
+                if not (self.directory / s["name"]).is_file():
+                    raise ShardFormatError(f"{self.directory / s['name']}: listed in the manifest but missing; "
+                                           f"re-render the set (`shaderkd render` redoes missing shards)")
+        self.reader = ShardReader(self.manifest, self.source)
+        self.size = self.manifest["config"].get("size")
         self.num_samples = sum(s["count"] for s in self.shards)
         self._starts = [s["first_index"] for s in self.shards]
         self._offsets = np.cumsum([0] + [s["count"] for s in self.shards]).tolist()
         self._shape: tuple[int, int, int] | None = None
 
-    @property
-    def name(self) -> str:
-        return self.directory.name
-
-    @property
-    def paths(self) -> list[Path]:
-        return [self.directory / s["name"] for s in self.shards]
-
     def split(self, holdout_shards: int) -> tuple["ShardSet", "ShardSet"]:
         """(train, held out): the last `holdout_shards` shards are held out."""
         if not 0 < holdout_shards < len(self.shards):
-            raise ShardFormatError(f"{self.directory}: cannot hold out {holdout_shards} of {len(self.shards)} "
+            raise ShardFormatError(f"{self.location}: cannot hold out {holdout_shards} of {len(self.shards)} "
                                    f"shards; render a set with more shards (smaller --shard-size) or change "
                                    f"data.holdout_shards")
         cut = len(self.shards) - holdout_shards
-        return (ShardSet(self.directory, self.shards[:cut], self.manifest),
-                ShardSet(self.directory, self.shards[cut:], self.manifest))
+        return (ShardSet(self.location, self.shards[:cut], self.manifest, self.source, self.name),
+                ShardSet(self.location, self.shards[cut:], self.manifest, self.source, self.name))
+
+    def samples(self) -> Iterator[Sample]:
+        """Every sample of the selected shards, in manifest order, checked (shards/format.py)."""
+        for entry in self.shards:
+            yield from self.reader.samples(entry)
 
     def position(self, index: int) -> int:
         """The position 0..num_samples-1 of a global sample index within this subset."""
         k = bisect.bisect_right(self._starts, index) - 1
         if k < 0 or index - self._starts[k] >= self.shards[k]["count"]:
-            raise ShardFormatError(f"{self.directory}: sample index {index} is outside the selected shards")
+            raise ShardFormatError(f"{self.location}: sample index {index} is outside the selected shards")
         return self._offsets[k] + index - self._starts[k]
 
     @property
@@ -128,15 +140,15 @@ class ShardSet:
         loading); resampled draws shards with replacement forever. Nodes and DataLoader workers each
         get their own shards.
         """
-        urls = [str(p) for p in self.paths]
+        urls = [s["name"] for s in self.shards]
         if resampled:
             source = wds.ResampledShards(urls, seed=make_seed(seed, epoch) % (1 << 31), deterministic=True)
         else:
             source = wds.SimpleShardList(urls, seed=make_seed(seed, epoch) if shuffle_buffer else None)
-        stages = [source, wds.split_by_node, wds.split_by_worker, wds.tarfile_to_samples()]
+        stages = [source, wds.split_by_node, wds.split_by_worker, self.reader]
         if shuffle_buffer > 1:
             stages.append(wds.shuffle(shuffle_buffer, initial=shuffle_buffer, seed=make_seed(seed, epoch, 1)))
-        stages.append(wds.map(decode_sample))
+        stages.append(wds.map(_Decode(self.size)))
         if batch:
             stages.append(wds.batched(batch, collation_fn=collate, partial=True))
         return wds.DataPipeline(*stages)
@@ -163,7 +175,7 @@ class BatchStream:
                  resampled: bool = False):
         if batch_size > shardset.num_samples:
             raise ValueError(f"batch size {batch_size} exceeds the {shardset.num_samples} training images "
-                             f"of {shardset.directory}; render more or lower the batch size")
+                             f"of {shardset.location}; render more or lower the batch size")
         self.set, self.batch_size, self.seed = shardset, batch_size, seed
         self.device = torch.device(device)
         self.shuffle_buffer, self.workers, self.resampled = shuffle_buffer, workers, resampled
@@ -175,7 +187,7 @@ class BatchStream:
         if self.resident:
             self.cache = torch.zeros((shardset.num_samples, c, h, w), dtype=torch.uint8, device=self.device)
             self._filled = torch.zeros(shardset.num_samples, dtype=torch.bool)
-        log.info("%s: %d images, %.1f MB as uint8: %s", shardset.directory, shardset.num_samples, nbytes / 2 ** 20,
+        log.info("%s: %d images, %.1f MB as uint8: %s", shardset.location, shardset.num_samples, nbytes / 2 ** 20,
                  "held on the device after the first pass" if self.resident else "streamed every epoch")
 
     @property
@@ -233,4 +245,4 @@ class BatchStream:
         for idx, arr in self.set.pipeline(0, 0, shuffle_buffer=0, batch=512):
             self._keep(idx, torch.as_tensor(arr).to(self.device).permute(0, 3, 1, 2))
         if not self.cached:
-            raise ShardFormatError(f"{self.set.directory}: the shards hold fewer samples than the manifest says")
+            raise ShardFormatError(f"{self.set.location}: the shards hold fewer samples than the manifest says")
