@@ -89,8 +89,19 @@ def parse_header(code: str) -> dict[str, str]:
     return header
 
 
+def read_source(path: Path) -> str:
+    """A GLSL file's text; BankError naming the file, line and byte when it is not UTF-8."""
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise BankError(f"{path}: byte {exc.start} (line {line}, {raw[exc.start:exc.start + 1]!r}) is not UTF-8; "
+                        f"GLSL sources must be UTF-8 text: save the file as UTF-8, or remove that character") from None
+
+
 def project_shader(path: Path, prelude: str) -> Shader:
-    code = path.read_text(encoding="utf-8")
+    code = read_source(path)
     header = parse_header(code)
     where = str(path)
     name = header.get("name", path.stem)
@@ -114,7 +125,7 @@ def find_prelude(directory: Path) -> str:
     for d in [directory, *directory.parents]:
         p = d / PRELUDE_NAME
         if p.is_file():
-            return p.read_text(encoding="utf-8")
+            return read_source(p)
     raise BankError(f"{directory}: no {PRELUDE_NAME} in this directory or above it; a project bank needs "
                     f"the shared prelude (see shaders/README.md)")
 
@@ -148,6 +159,9 @@ def load_bank(path: str | Path) -> Bank:
     else:
         from render import dialects
         shaders = dialects.load_file(path)
+    if not shaders:
+        raise BankError(f"{path}: the bank holds no shaders; pass a directory of .glsl files (e.g. shaders/) or a "
+                        f".json/.jsonl file listing at least one shader")
     seen: dict[str, str] = {}
     for s in shaders:
         if s.name in seen:

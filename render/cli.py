@@ -1,6 +1,7 @@
 """Render commands of the `shaderkd` CLI: a thin click layer over render.run (never imports torch)."""
 from __future__ import annotations
 
+import errno
 import json
 import sys
 
@@ -26,7 +27,17 @@ def _first_line(detail: str | None) -> str:
 
 
 def _fail(exc: Exception):
-    raise click.ClickException(str(exc)) from exc
+    """One paragraph and exit status 1 (click's), whatever the error; the traceback only with debug logging."""
+    message = str(exc)
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        message += "; free some space, then run the same command again (a render resumes where it stopped)"
+    raise click.ClickException(message) from exc
+
+
+def _interrupted(what: str):
+    """Ctrl-C: one line, the conventional exit status 130, and no traceback from the parent or the workers."""
+    click.echo(f"\ninterrupted: {what}", err=True)
+    sys.exit(130)
 
 
 @click.command("render")
@@ -42,14 +53,18 @@ def _fail(exc: Exception):
 @click.option("--egl-device", default=None, type=int, help="EGL device index (a GPU); default: the first.")
 @click.option("--time-budget", default=10.0, show_default=True, help="Seconds a compile or a batch of 16 frames may take before the worker is killed and the shader excluded.")
 @click.option("--max-frame-ms", default=500.0, show_default=True, help="Exclude shaders slower than this per frame (at size x supersample).")
-def render_cmd(bank, out, count, size, supersample, shard_size, seed, workers, shard_range, egl_device, time_budget, max_frame_ms):
+@click.option("--keep-static", is_flag=True, help="Render shaders that draw the same image whatever their time and "
+                                                  "parameters (`bank check` reports them as STATIC; excluded by default).")
+def render_cmd(bank, out, count, size, supersample, shard_size, seed, workers, shard_range, egl_device, time_budget,
+               max_frame_ms, keep_static):
     """Render a shard set from a shader bank (resumable: run it again to finish an interrupted render)."""
     from tqdm import tqdm
 
     try:
         cfg = RenderConfig(bank=bank, out=out, count=count, size=size, supersample=supersample, seed=seed,
                            shard_size=shard_size, workers=workers, egl_device=egl_device, time_budget=time_budget,
-                           max_frame_ms=max_frame_ms, shards=parse_shard_range(shard_range) if shard_range else None)
+                           max_frame_ms=max_frame_ms, keep_static=keep_static,
+                           shards=parse_shard_range(shard_range) if shard_range else None)
         bar = None
 
         def on_event(kind, **info):
@@ -81,6 +96,8 @@ def render_cmd(bank, out, count, size, supersample, shard_size, seed, workers, s
             bar.close()
     except ERRORS as exc:
         _fail(exc)
+    except KeyboardInterrupt:
+        _interrupted(f"finished shards in {out} are kept; run the same command again to render the rest")
     ex = manifest["bank"]["excluded"]
     click.echo(f"{out}: {manifest['num_samples']} images in {len(manifest['shards'])} shards"
                f"{'' if manifest['complete'] else ' (incomplete set: other shards still to render)'}; "
@@ -130,6 +147,8 @@ def preview_cmd(directory, bank, out, count, per_shader, size, cell, workers):
             sheet = sheet_from_frames(results, per_shader, cell)
     except ERRORS as exc:
         _fail(exc)
+    except KeyboardInterrupt:
+        _interrupted("no sheet written")
     sheet.save(out)
     click.echo(f"wrote {out} ({sheet.width}x{sheet.height})")
 
@@ -164,7 +183,7 @@ def bank_check_cmd(path, sizes, supersample, frames, time_budget, max_frame_ms, 
         for size in sizes:
             settings = worker_settings(path, bank.hash, size, supersample)
             with WorkerPool(worker_count(workers, len(usable)), settings, time_budget) as pool:
-                results = check_shaders(bank, pool, usable, frames, max_frame_ms)
+                results = check_shaders(pool, usable, frames, max_frame_ms)
             ms = []
             for name in usable:
                 r = results[name]
@@ -179,6 +198,8 @@ def bank_check_cmd(path, sizes, supersample, frames, time_budget, max_frame_ms, 
                            f"median {ms[len(ms) // 2]:.2f}, max {ms[-1]:.2f}")
     except ERRORS as exc:
         _fail(exc)
+    except KeyboardInterrupt:
+        _interrupted("the check stopped before every shader was tried")
     if not as_json:
         click.echo(f"{path}: {len(bank)} shaders, {bad} problem(s)")
     sys.exit(1 if bad and not allow_failures else 0)

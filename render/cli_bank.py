@@ -88,5 +88,8 @@ def bank_stats_cmd(paths, size, per_shader, supersample, seed, limit, workers, t
             click.echo(f"wrote {sheet}", err=True)
     except (BankError, RenderWorkerError, NoUsableShaderError, OSError) as exc:
         _fail(exc)
+    except KeyboardInterrupt:
+        click.echo("\ninterrupted: no report written", err=True)
+        raise SystemExit(130) from None
     if len(reports) > 1 and not as_json:
         click.echo(format_comparison(reports))

@@ -6,17 +6,23 @@ command again after a kill renders only what is missing and ends with the same b
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
+import socket
+import sys
 import time
-from dataclasses import asdict, dataclass
+from collections import deque
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from render.bank import Bank, load_bank
 from render.params import NoUsableShaderError
-from render.pool import WorkerPool, worker_count, worker_settings
+from render.pool import (CheckJob, Checked, Excluded, Frames, FramesJob, Lost, Progress, RenderWorkerError, ShardDone,
+                         ShardJob, WorkerPool, worker_count, worker_settings)
 from shards import format as fmt
 
 log = logging.getLogger(__name__)
@@ -24,6 +30,14 @@ log = logging.getLogger(__name__)
 
 class RenderConfigError(Exception):
     """Options that cannot work, or an output directory holding a different render."""
+
+
+class ForeignSetError(RenderConfigError):
+    """The output directory holds a shard set this render did not make (curated, or its .parts/ gone)."""
+
+
+class OutputBusyError(RenderConfigError):
+    """Another process is rendering into the same output directory."""
 
 
 @dataclass
@@ -44,11 +58,17 @@ class RenderConfig:
     check_frames: int = 2
     batch: int = 16                # frames per draw batch (one heartbeat each)
     max_attempts: int = 64
+    keep_static: bool = False      # render shaders whose every check draw looks the same (excluded by default)
 
     def output_config(self) -> dict:
         """The options that determine the shards' bytes: they go into the manifest and must match on resume."""
-        return {"count": self.count, "size": self.size, "supersample": self.supersample, "seed": self.seed,
-                "shard_size": self.shard_size, "max_frame_ms": self.max_frame_ms, "max_attempts": self.max_attempts}
+        config = {"count": self.count, "size": self.size, "supersample": self.supersample, "seed": self.seed,
+                  "shard_size": self.shard_size, "max_frame_ms": self.max_frame_ms, "max_attempts": self.max_attempts}
+        # Only when set: the default leaves the config of sets begun before the option existed as it was,
+        # so they still resume.
+        if self.keep_static:
+            config["keep_static"] = True
+        return config
 
     def validate(self) -> None:
         for key in ("count", "size", "supersample", "shard_size", "batch", "max_attempts", "check_frames"):
@@ -56,8 +76,11 @@ class RenderConfig:
                 raise RenderConfigError(f"--{key.replace('_', '-')} must be at least 1 (got {getattr(self, key)})")
         if self.size * self.supersample > 2048:
             raise RenderConfigError(f"size x supersample = {self.size * self.supersample} px exceeds 2048")
-        if self.time_budget <= 0:
-            raise RenderConfigError("--time-budget must be positive")
+        if not self.time_budget > 0:
+            raise RenderConfigError(f"--time-budget must be positive (got {self.time_budget:g})")
+        if not self.max_frame_ms > 0:
+            raise RenderConfigError(f"--max-frame-ms must be positive (got {self.max_frame_ms:g}); every shader "
+                                    f"takes some time per frame, 500 (the default) suits llvmpipe at 64 px")
         n = len(fmt.shard_ranges(self.count, self.shard_size))
         if self.shards is not None:
             a, b = self.shards
@@ -80,28 +103,24 @@ def _noop(*_args, **_kw):
     pass
 
 
-def check_shaders(bank: Bank, pool: WorkerPool, names: list[str], frames: int, max_frame_ms: float,
+def check_shaders(pool: WorkerPool, names: list[str], frames: int, max_frame_ms: float,
                   on_event: Event = _noop) -> dict[str, dict]:
-    """Compile and time each named shader in the pool; a hang kills only the worker it hung in."""
+    """Compile and time each named shader in the pool; a hang kills only the worker it hung in.
+
+    Returns name -> {"status", "detail", "ms"}; status is ok, compile, unsupported, static, slow or hang."""
     results: dict[str, dict] = {}
-    todo = list(names)
-    while todo or any(s.job for s in pool.slots.values()):
-        for wid in pool.idle():
-            if not todo:
-                break
-            pool.submit(wid, ("check", todo.pop(0), frames))
-        for ev in pool.poll():
-            if ev[0] == "checked":
-                _, _, name, status, detail, ms = ev
-                if status == "ok" and ms is not None and ms > max_frame_ms:
-                    status, detail = "slow", f"{ms:.0f} ms per frame > {max_frame_ms:g} ms"
-                results[name] = {"status": status, "detail": detail, "ms": ms}
-                on_event("checked", name=name, **results[name])
-            elif ev[0] == "lost":
-                _, _, job, shader, why = ev
-                name = job[1]
-                results[name] = {"status": "hang", "detail": why, "ms": None}
-                on_event("checked", name=name, **results[name])
+    for ev in pool.dispatch(deque(CheckJob(name, frames) for name in names)):
+        if isinstance(ev, Checked):
+            name, status, detail = ev.shader, ev.status, ev.detail
+            if status == "ok" and ev.ms is not None and ev.ms > max_frame_ms:
+                status, detail = "slow", f"{ev.ms:.2f} ms per frame > {max_frame_ms:g} ms (--max-frame-ms)"
+            results[name] = {"status": status, "detail": detail, "ms": ev.ms}
+        elif isinstance(ev, Lost):
+            name = ev.job.shader
+            results[name] = {"status": "hang", "detail": ev.why, "ms": None}
+        else:
+            continue
+        on_event("checked", name=name, **results[name])
     return results
 
 
@@ -116,23 +135,18 @@ def sample_frames(bank_path: str, names: list[str], n: int, size: int, supersamp
     bank = load_bank(bank_path)
     settings = worker_settings(bank_path, bank.hash, size, supersample, egl_device)
     results: dict[str, dict] = {}
-    todo = list(names)
-    workers = worker_count(workers, len(todo))
-    with WorkerPool(workers, settings, time_budget) as pool:
-        while todo or any(s.job for s in pool.slots.values()):
-            for wid in pool.idle():
-                if not todo:
-                    break
-                pool.submit(wid, ("frames", todo.pop(0), n, seed))
-            for ev in pool.poll():
-                if ev[0] == "frames":
-                    name, status = ev[2], ev[3]
-                    results[name] = {"status": "ok", "images": ev[4]} if status == "ok" else {"status": status, "detail": ev[4]}
-                    on_event("frames", name=name, status=status)
-                elif ev[0] == "lost":
-                    name = ev[2][1]
-                    results[name] = {"status": "hang", "detail": ev[4]}
-                    on_event("frames", name=name, status="hang")
+    with WorkerPool(worker_count(workers, len(names)), settings, time_budget) as pool:
+        for ev in pool.dispatch(deque(FramesJob(name, n, seed) for name in names)):
+            if isinstance(ev, Frames):
+                name = ev.shader
+                results[name] = ({"status": "ok", "images": ev.images} if ev.status == "ok"
+                                 else {"status": ev.status, "detail": ev.detail})
+            elif isinstance(ev, Lost):
+                name = ev.job.shader
+                results[name] = {"status": "hang", "detail": ev.why}
+            else:
+                continue
+            on_event("frames", name=name, status=results[name]["status"])
     return results
 
 
@@ -144,10 +158,16 @@ def render_set(cfg: RenderConfig, on_event: Event = _noop) -> dict:
     """
     cfg.validate()
     bank = load_bank(cfg.bank)
-    bank_hash = bank.hash
     out = Path(cfg.out)
+    refuse_foreign_set(out)
     parts = out / fmt.PARTS_DIR
     parts.mkdir(parents=True, exist_ok=True)
+    with output_lock(parts / LOCK_NAME):
+        return _render_locked(cfg, bank, out, parts, on_event)
+
+
+def _render_locked(cfg: RenderConfig, bank: Bank, out: Path, parts: Path, on_event: Event) -> dict:
+    bank_hash = bank.hash
     _pin_config(parts / "config.json", {"bank_hash": bank_hash, **cfg.output_config()})
     ranges = fmt.shard_ranges(cfg.count, cfg.shard_size)
     a, b = cfg.shards or (0, len(ranges))
@@ -176,73 +196,89 @@ def render_set(cfg: RenderConfig, on_event: Event = _noop) -> dict:
                 def keep(kind, **info):  # persist check results as they come: a kill loses little
                     nonlocal last_save
                     on_event(kind, **info)
-                    if kind == "checked":
-                        checked[info["name"]] = {k: info[k] for k in ("status", "detail", "ms")}
-                        if time.monotonic() - last_save > 5:
-                            _save_json(parts / "checked.json", checked)
-                            last_save = time.monotonic()
+                    checked[info["name"]] = {k: info[k] for k in ("status", "detail", "ms")}
+                    if time.monotonic() - last_save > 5:
+                        _save_json(parts / "checked.json", checked)
+                        last_save = time.monotonic()
 
-                check_shaders(bank, pool, unchecked, cfg.check_frames, cfg.max_frame_ms, keep)
+                check_shaders(pool, unchecked, cfg.check_frames, cfg.max_frame_ms, keep)
                 _save_json(parts / "checked.json", checked)
             for name, r in checked.items():
-                if r["status"] != "ok" and name not in excluded:
+                if r["status"] != "ok" and not (r["status"] == "static" and cfg.keep_static) and name not in excluded:
                     excluded[name] = {"reason": r["status"], "detail": r["detail"]}
                     on_event("excluded", name=name, **excluded[name])
             _save_json(parts / "excluded.json", excluded)
-            renderer = _render_shards(cfg, pool, ranges, todo, done, excluded, on_event, bank.names)
+            _require_usable(cfg, bank, excluded, checked)
+            renderer = _render_shards(cfg, pool, ranges, todo, done, excluded, checked, on_event, bank)
     # A shard that used a shader excluded later (a hang found mid-run) is redone, so the set equals
     # one rendered with that exclusion from the start.
     stale = _pop_stale(done, excluded)
     if stale:
         on_event("redo", shards=stale)
         with WorkerPool(worker_count(cfg.workers, len(stale)), settings, cfg.time_budget) as pool:
-            _render_shards(cfg, pool, ranges, stale, done, excluded, on_event, bank.names)
+            _render_shards(cfg, pool, ranges, stale, done, excluded, checked, on_event, bank)
     return _write_manifest(cfg, bank, bank_hash, ranges, done, excluded, renderer)
 
 
-def _render_shards(cfg, pool, ranges, todo, done, excluded, on_event, names):
-    queue = list(todo)
+def _render_shards(cfg, pool, ranges, todo, done, excluded, checked, on_event, bank):
+    def job(k: int) -> ShardJob:  # built when sent, so it carries every exclusion known by then
+        first, count = ranges[k]
+        return ShardJob(shard=k, name=fmt.shard_name(k), first_index=first, count=count, seed=cfg.seed,
+                        excluded=tuple(sorted(excluded)), out_dir=cfg.out, max_attempts=cfg.max_attempts)
+
+    queue = deque(todo)
     t0 = time.monotonic()
     announced = False
-    while queue or any(s.job for s in pool.slots.values()):
+    for ev in pool.dispatch(queue, job):
         if pool.renderer and not announced:
             on_event("renderer", **pool.renderer)
             announced = True
-        for wid in pool.idle():
-            if not queue:
-                break
-            k = queue.pop(0)
-            first, count = ranges[k]
-            pool.submit(wid, ("shard", {"shard": k, "name": fmt.shard_name(k), "first_index": first, "count": count,
-                                        "seed": cfg.seed, "excluded": sorted(excluded), "out_dir": cfg.out,
-                                        "max_attempts": cfg.max_attempts}))
-        for ev in pool.poll():
-            kind = ev[0]
-            if kind == "progress":
-                on_event("progress", n=ev[2])
-            elif kind == "shard_done":
-                part = ev[2]
-                done[part["shard"]] = part
-                on_event("shard", **part)
-                queue += _pop_stale(done, excluded)  # rendered while a shader it used was being excluded
-            elif kind in ("exclude", "lost"):
-                if kind == "exclude":
-                    _, _, name, reason, detail, job = ev
-                else:
-                    _, _, job, name, detail = ev
-                    reason = "hang"
-                if name is None:
-                    raise RuntimeError(f"a render worker died before naming a shader ({detail})")
-                excluded[name] = {"reason": reason, "detail": detail}
-                _save_json(Path(cfg.out) / fmt.PARTS_DIR / "excluded.json", excluded)
-                on_event("excluded", name=name, **excluded[name])
-                if set(names) <= set(excluded):
-                    raise NoUsableShaderError("every shader of the bank is excluded; see the reasons above")
-                if job is not None:
-                    queue.insert(0, job[1]["shard"])
-                queue += _pop_stale(done, {name})
+        if isinstance(ev, Progress):
+            on_event("progress", n=ev.n)
+        elif isinstance(ev, ShardDone):
+            done[ev.part["shard"]] = ev.part
+            on_event("shard", **ev.part)
+            queue.extend(_pop_stale(done, excluded))  # rendered while a shader it used was being excluded
+        elif isinstance(ev, (Excluded, Lost)):
+            reason, detail = (ev.reason, ev.detail) if isinstance(ev, Excluded) else ("hang", ev.why)
+            if ev.shader is None:
+                raise RenderWorkerError(f"a render worker died before naming a shader ({detail}) while "
+                                        f"{ev.job.describe() if ev.job else 'idle'}; the GL driver crashed: "
+                                        f"run the same command again to resume")
+            excluded[ev.shader] = {"reason": reason, "detail": detail}
+            _save_json(Path(cfg.out) / fmt.PARTS_DIR / "excluded.json", excluded)
+            on_event("excluded", name=ev.shader, **excluded[ev.shader])
+            _require_usable(cfg, bank, excluded, checked)
+            if ev.job is not None:
+                queue.appendleft(ev.job.shard)
+            queue.extend(_pop_stale(done, {ev.shader}))
     log.info("rendered %d shards in %.1f s", len(todo), time.monotonic() - t0)
     return pool.renderer
+
+
+HINTS = {
+    "compile": "fix the compile errors `shaderkd bank check BANK` shows",
+    "unsupported": "the renderer cannot serve what these need (`shaderkd bank list BANK` says what)",
+    "hang": "raise --time-budget, or make the shaders cheaper",
+    "static": "pass --keep-static to render shaders that ignore their time and parameters anyway",
+}
+
+
+def _require_usable(cfg: RenderConfig, bank: Bank, excluded: dict, checked: dict) -> None:
+    """Raise NoUsableShaderError, with why and what to do, when no shader of the bank is left."""
+    if len(bank) and not set(bank.names) <= set(excluded):
+        return
+    reasons: dict[str, int] = {}
+    for name in bank.names:
+        reasons[excluded[name]["reason"]] = reasons.get(excluded[name]["reason"], 0) + 1
+    hints = dict(HINTS)
+    times = [r["ms"] for r in checked.values() if r.get("ms") is not None]
+    fastest = f" (the fastest took {min(times):.2f} ms)" if times else ""
+    hints["slow"] = f"raise --max-frame-ms above {cfg.max_frame_ms:g}{fastest}"
+    why = ", ".join(f"{n} {reason}" for reason, n in sorted(reasons.items()))
+    todo = "; ".join(hints.get(reason, f"see the reasons above ({reason})") for reason in sorted(reasons))
+    raise NoUsableShaderError(f"every one of the {len(bank)} shaders of {cfg.bank} is excluded ({why}), so there "
+                              f"is nothing to render: {todo}")
 
 
 def _pop_stale(done: dict, excluded) -> list[int]:
@@ -285,6 +321,81 @@ def _write_manifest(cfg, bank, bank_hash, ranges, done, excluded, renderer) -> d
     }
     fmt.write_manifest(Path(cfg.out), manifest)
     return manifest
+
+
+LOCK_NAME = "lock"
+
+
+def refuse_foreign_set(out: Path) -> None:
+    """Raise ForeignSetError when `out` holds a shard set whose render bookkeeping is not there.
+
+    A render owns a directory through `.parts/config.json`, written before its first shard. Without
+    it, a manifest or shard files belong to someone else (`curate`, or a render whose `.parts/` was
+    deleted once complete): rendering there would replace the manifest, overwrite some shards and
+    orphan the rest, and `verify` would then call the mixture good."""
+    manifest_path = out / fmt.MANIFEST
+    owned = (out / fmt.PARTS_DIR / "config.json").is_file()
+    if not manifest_path.exists() and (owned or not any(out.glob("shard-*.tar"))):
+        return
+    try:
+        manifest = json.loads(manifest_path.read_text())
+        kind, n = manifest.get("kind"), manifest.get("num_samples")
+        shards, complete = len(manifest.get("shards") or []), manifest.get("complete")
+    except (OSError, ValueError, AttributeError):
+        manifest = None
+    if manifest is None:
+        if owned:
+            return  # ours, and rewritten at the end
+        what = (f"{len(list(out.glob('shard-*.tar')))} shard file(s)"
+                + (" and a manifest.json that cannot be read" if manifest_path.exists() else " and no manifest"))
+    elif kind != "render":
+        raise ForeignSetError(
+            f"{out} holds a {kind or 'non-render'} shard set ({n} samples in {shards} shards"
+            f"{', made by `shaderkd curate`' if kind == 'curated' else ''}); rendering there would overwrite its "
+            f"manifest and shards. Render into another --out (for example {out.name}-render).")
+    elif owned:
+        return
+    else:
+        what = f"a {'complete' if complete else 'partial'} render ({n} samples in {shards} shards)"
+    raise ForeignSetError(
+        f"{out} holds {what} but not the bookkeeping of the render that made it ({out / fmt.PARTS_DIR}/config.json), "
+        f"so this render cannot tell which shards are its own and would overwrite some of them. If the set is "
+        f"complete it needs no render (`shaderkd verify {out}` checks it); to finish a split render, copy its "
+        f".parts/ directory here too; to render it again, delete {out} or pass another --out.")
+
+
+@contextmanager
+def output_lock(path: Path):
+    """Hold an exclusive lock on `path` (in `.parts/`) for the duration: one render per directory.
+
+    An flock: the kernel releases it when the holder exits, kill -9 included, so it is never stale.
+    The file says who holds it, for the message a second render prints."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    f = os.fdopen(fd, "r+")
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = f.read().strip()
+        f.close()
+        try:
+            info = json.loads(holder)
+            who = f"pid {info['pid']} on {info['host']}, started {info['since']}: {info['command']}"
+        except (ValueError, KeyError, TypeError):
+            who = "it has not yet written who it is"
+        raise OutputBusyError(
+            f"{path.parent.parent} is being rendered by another process ({who}); two renders into one "
+            f"directory would overwrite each other's shards. Wait for it to finish (or stop it), then run the "
+            f"same command again, or pass another --out.") from None
+    try:
+        f.seek(0)
+        f.truncate()
+        f.write(json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
+                            "since": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                            "command": " ".join(sys.argv)}) + "\n")
+        f.flush()
+        yield
+    finally:
+        f.close()  # releases the lock; the file stays, so a waiting render never locks a deleted inode
 
 
 def _pin_config(path: Path, config: dict) -> None:
