@@ -60,40 +60,41 @@ def render_cmd(bank, out, count, size, supersample, shard_size, seed, workers, s
     """Render a shard set from a shader bank (resumable: run it again to finish an interrupted render)."""
     from tqdm import tqdm
 
+    bars: dict = {}  # "render" and "check" progress bars, closed before any message that ends the command
+
+    def on_event(kind, **info):
+        if kind == "start":
+            click.echo(f"bank {bank}: {len(info['bank'])} shaders, hash {info['bank_hash'][:12]}; "
+                       f"{info['todo']} of {info['shards']} shards to render ({info['images']} images)", err=True)
+            bars["render"] = tqdm(total=info["images"], unit="img", desc="render", file=sys.stderr,
+                                  dynamic_ncols=True, delay=0.5)
+        elif kind == "checking":
+            bars["check"] = tqdm(total=info["n"], unit="shader", desc="check", file=sys.stderr, dynamic_ncols=True,
+                                 leave=False)
+        elif kind == "checked" and "check" in bars:
+            bars["check"].update(1)
+        elif kind == "renderer":
+            if "check" in bars:
+                bars.pop("check").close()
+            click.echo(f"rendering on {info['GL_RENDERER']} ({info['GL_VERSION']})", err=True)
+        elif kind == "progress" and "render" in bars:
+            bars["render"].update(info["n"])
+        elif kind == "excluded":
+            detail = _first_line(info.get("detail"))
+            click.echo(f"excluded shader {info['name']}: {info['reason']}" + (f": {detail}" if detail else ""), err=True)
+        elif kind == "redo":
+            click.echo(f"re-rendering {len(info['shards'])} shard(s) that used a shader excluded later", err=True)
+
     try:
-        cfg = RenderConfig(bank=bank, out=out, count=count, size=size, supersample=supersample, seed=seed,
-                           shard_size=shard_size, workers=workers, egl_device=egl_device, time_budget=time_budget,
-                           max_frame_ms=max_frame_ms, keep_static=keep_static,
-                           shards=parse_shard_range(shard_range) if shard_range else None)
-        bar = None
-
-        def on_event(kind, **info):
-            nonlocal bar
-            if kind == "start":
-                click.echo(f"bank {bank}: {len(info['bank'])} shaders, hash {info['bank_hash'][:12]}; "
-                           f"{info['todo']} of {info['shards']} shards to render ({info['images']} images)", err=True)
-                bar = tqdm(total=info["images"], unit="img", desc="render", file=sys.stderr, dynamic_ncols=True,
-                           delay=0.5)
-                bar.checks = None
-            elif kind == "checking":
-                bar.checks = tqdm(total=info["n"], unit="shader", desc="check", file=sys.stderr, dynamic_ncols=True, leave=False)
-            elif kind == "checked" and getattr(bar, "checks", None) is not None:
-                bar.checks.update(1)
-            elif kind == "renderer":
-                if bar.checks is not None:
-                    bar.checks.close()
-                click.echo(f"rendering on {info['GL_RENDERER']} ({info['GL_VERSION']})", err=True)
-            elif kind == "progress" and bar is not None:
-                bar.update(info["n"])
-            elif kind == "excluded":
-                detail = _first_line(info.get("detail"))
-                click.echo(f"excluded shader {info['name']}: {info['reason']}" + (f": {detail}" if detail else ""), err=True)
-            elif kind == "redo":
-                click.echo(f"re-rendering {len(info['shards'])} shard(s) that used a shader excluded later", err=True)
-
-        manifest = render_set(cfg, on_event)
-        if bar is not None:
-            bar.close()
+        try:
+            cfg = RenderConfig(bank=bank, out=out, count=count, size=size, supersample=supersample, seed=seed,
+                               shard_size=shard_size, workers=workers, egl_device=egl_device,
+                               time_budget=time_budget, max_frame_ms=max_frame_ms, keep_static=keep_static,
+                               shards=parse_shard_range(shard_range) if shard_range else None)
+            manifest = render_set(cfg, on_event)
+        finally:
+            for bar in bars.values():
+                bar.close()
     except ERRORS as exc:
         _fail(exc)
     except KeyboardInterrupt:

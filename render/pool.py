@@ -329,7 +329,8 @@ def failure_error(wid: int, failure: dict, job: Job | None, settings: dict) -> E
         m = re.search(r"requested device index (\d+), but found (\d+) devices", message)
         if m:
             found = int(m.group(2))
-            choice = f"pass --egl-device 0 to {found - 1}" if found else "this machine has no EGL device"
+            choice = ("this machine has no EGL device" if not found else "pass --egl-device 0" if found == 1
+                      else f"pass --egl-device 0 to {found - 1}")
             return RenderWorkerError(f"--egl-device {m.group(1)}: there is no such EGL device ({found} found); "
                                      f"{choice}, or leave --egl-device out to use the first", tb)
         return RenderWorkerError(f"render worker {wid} could not start: {message}", tb)

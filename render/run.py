@@ -3,6 +3,10 @@
 Resumable by construction: a shard is written to a temporary name and renamed when complete, its
 record goes to `.parts/`, and every sample follows from (seed, index, attempt). Running the same
 command again after a kill renders only what is missing and ends with the same bytes.
+
+A render owns its directory through `.parts/config.json` and holds `.parts/lock` while it runs: it
+refuses a directory holding a set it did not make (curated, or its `.parts/` deleted) and a directory
+another render is writing.
 """
 from __future__ import annotations
 
