@@ -138,7 +138,7 @@ class Excluded:
     shader: str
     reason: str
     detail: str
-    job: Job | None
+    job: Job
 
 
 @dataclass(frozen=True)
@@ -149,9 +149,10 @@ class ShardDone:
 
 @dataclass(frozen=True)
 class Lost:
-    """A worker was killed (no progress within the time budget) or died; `shader` is the one it was in."""
+    """A worker was killed (no progress within the time budget) or died during `job`; `shader` is the
+    one it was in (None when it died before naming one)."""
     wid: int
-    job: Job | None
+    job: Job
     shader: str | None
     why: str
 
@@ -288,6 +289,9 @@ class WorkerPool:
             job, shader = slot.job, slot.busy_shader
             self._retire(wid)
             self._spawn()
+            if job is None:  # nothing was lost with it
+                log.warning("render worker %d %s while idle; replaced", wid, why)
+                continue
             yield Lost(wid, job, shader, why)
 
     def _retire(self, wid: int) -> None:
@@ -333,7 +337,14 @@ def failure_error(wid: int, failure: dict, job: Job | None, settings: dict) -> E
                       else f"pass --egl-device 0 to {found - 1}")
             return RenderWorkerError(f"--egl-device {m.group(1)}: there is no such EGL device ({found} found); "
                                      f"{choice}, or leave --egl-device out to use the first", tb)
+        if kind == "BankChanged":
+            return RenderWorkerError(f"{message}; leave the bank's files alone while a render runs, then run the "
+                                     f"same command again (a render pins the bank it started with)", tb)
         return RenderWorkerError(f"render worker {wid} could not start: {message}", tb)
+    if kind == "DegenerateFrames":
+        return RenderWorkerError(f"{message} while {where}: the bank makes too few usable images. `shaderkd bank "
+                                 f"check BANK` shows how many test frames of each shader are degenerate: fix or remove "
+                                 f"the shaders that mostly draw flat or NaN images, then run the same command again", tb)
     if kind == "NoUsableShaderError":
         return NoUsableShaderError(message)
     if code in (errno.ENOSPC, errno.EDQUOT):

@@ -247,14 +247,13 @@ def _render_shards(cfg, pool, ranges, todo, done, excluded, checked, on_event, b
             reason, detail = (ev.reason, ev.detail) if isinstance(ev, Excluded) else ("hang", ev.why)
             if ev.shader is None:
                 raise RenderWorkerError(f"a render worker died before naming a shader ({detail}) while "
-                                        f"{ev.job.describe() if ev.job else 'idle'}; the GL driver crashed: "
-                                        f"run the same command again to resume")
+                                        f"{ev.job.describe()}; the GL driver crashed: run the same command again "
+                                        f"to resume")
             excluded[ev.shader] = {"reason": reason, "detail": detail}
             _save_json(Path(cfg.out) / fmt.PARTS_DIR / "excluded.json", excluded)
             on_event("excluded", name=ev.shader, **excluded[ev.shader])
             _require_usable(cfg, bank, excluded, checked)
-            if ev.job is not None:
-                queue.appendleft(ev.job.shard)
+            queue.appendleft(ev.job.shard)
             queue.extend(_pop_stale(done, {ev.shader}))
     log.info("rendered %d shards in %.1f s", len(todo), time.monotonic() - t0)
     return pool.renderer

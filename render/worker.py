@@ -37,6 +37,14 @@ from shards import format as fmt
 CHECK_SEED = 0x5EED
 
 
+class BankChanged(Exception):
+    """The bank's files changed between the parent's load and this worker's (the parent explains it)."""
+
+
+class DegenerateFrames(Exception):
+    """A sample drew max_attempts degenerate frames in a row (the parent explains it)."""
+
+
 class ExcludeShader(Exception):
     def __init__(self, name, reason, detail):
         super().__init__(f"{name}: {reason}")
@@ -70,7 +78,7 @@ def worker_main(wid: int, settings: dict, tasks, conn) -> None:
 
         bank = load_bank(settings["bank_path"])
         if bank.hash != settings["bank_hash"]:
-            raise RuntimeError(f"the bank at {settings['bank_path']} changed while rendering "
+            raise BankChanged(f"the bank at {settings['bank_path']} changed while rendering "
                                f"(hash {bank.hash[:12]} != {settings['bank_hash'][:12]})")
         gl = GLRenderer(settings["size"] * settings["supersample"], settings.get("egl_device"))
         state = _Worker(wid, settings, bank, gl, events)
@@ -197,8 +205,8 @@ class _Worker:
                         rejected[reason] += 1
                         attempts[spec.index] += 1
                         if attempts[spec.index] >= job["max_attempts"]:
-                            raise RuntimeError(f"sample {spec.index}: {job['max_attempts']} degenerate frames in a row; "
-                                               f"the bank makes too many flat or NaN images")
+                            raise DegenerateFrames(f"sample {spec.index} drew {job['max_attempts']} degenerate (flat or NaN) "
+                                                   f"frames in a row")
                         pending.append(spec.index)
                         continue
                     shader = self.shaders[name]

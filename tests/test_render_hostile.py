@@ -220,3 +220,14 @@ def test_sigint_prints_one_line_no_worker_traceback_and_the_render_resumes(tmp_p
     assert done.returncode == 0, done.stderr
     check = subprocess.run(SHADERKD + ["verify", str(out)], cwd=ROOT, capture_output=True, text=True)
     assert check.returncode == 0, check.stdout
+
+
+def test_a_bank_of_almost_only_flat_frames_is_one_paragraph(tmp_path):
+    # flat unless uP3.x > 0.999: the check's three draws look alike (static), and with --keep-static
+    # a sample runs out of its 64 attempts
+    bank = write_bank(tmp_path / "bank", {"t_flat": "vec3 shade(vec2 p) { return uP3.x > 0.999 ? vec3(p, 0.0) : vec3(0.5); }"})
+    with pytest.raises(NoUsableShaderError, match=r"\(1 static\).*--keep-static"):
+        render_set(_cfg(bank, tmp_path / "set"))
+    with pytest.raises(RenderWorkerError, match=r"64 degenerate \(flat or NaN\) frames in a row while rendering "
+                                                 r".*shard-00000\d\.tar: the bank makes too few usable images"):
+        render_set(_cfg(bank, tmp_path / "kept", keep_static=True))
