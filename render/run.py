@@ -13,6 +13,7 @@ from __future__ import annotations
 import fcntl
 import json
 import logging
+import math
 import os
 import socket
 import sys
@@ -82,8 +83,12 @@ class RenderConfig:
             raise RenderConfigError(f"size x supersample = {self.size * self.supersample} px exceeds 2048")
         if not self.time_budget > 0:
             raise RenderConfigError(f"--time-budget must be positive (got {self.time_budget:g})")
-        if not self.max_frame_ms > 0:
-            raise RenderConfigError(f"--max-frame-ms must be positive (got {self.max_frame_ms:g}); every shader "
+        for key in ("seed", "workers", "egl_device"):
+            value = getattr(self, key)
+            if value is not None and value < 0:
+                raise RenderConfigError(f"--{key.replace('_', '-')} must be 0 or more (got {value})")
+        if not 0 < self.max_frame_ms < math.inf:
+            raise RenderConfigError(f"--max-frame-ms must be positive and finite (got {self.max_frame_ms:g}); every shader "
                                     f"takes some time per frame, 500 (the default) suits llvmpipe at 64 px")
         n = len(fmt.shard_ranges(self.count, self.shard_size))
         if self.shards is not None:

@@ -138,9 +138,16 @@ def test_bad_egl_device_is_one_paragraph(small_bank, tmp_path):
     _one_paragraph_error(res, "--egl-device 99: there is no such EGL device", "leave --egl-device out")
 
 
+@pytest.mark.parametrize("option, value", [("max_frame_ms", 0), ("max_frame_ms", float("inf")),
+                                           ("max_frame_ms", float("nan")), ("time_budget", float("nan")),
+                                           ("seed", -1), ("workers", -1), ("egl_device", -1)])
+def test_options_that_cannot_work_are_refused_before_anything_is_written(small_bank, tmp_path, option, value):
+    with pytest.raises(RenderConfigError, match=f"--{option.replace('_', '-')} must be"):
+        render_set(_cfg(small_bank, tmp_path / "set", **{option: value}))
+    assert not (tmp_path / "set").exists()
+
+
 def test_impossible_max_frame_ms(small_bank, tmp_path):
-    with pytest.raises(RenderConfigError, match="--max-frame-ms must be positive"):
-        render_set(_cfg(small_bank, tmp_path / "zero", max_frame_ms=0))
     res = _cli(["render", "--bank", str(small_bank), "--out", str(tmp_path / "set"), "--count", "10",
                 "--size", "8", "--workers", "1", "--max-frame-ms", "0.000001"])
     _one_paragraph_error(res, f"every one of the {len(SIMPLE)} shaders", f"{len(SIMPLE)} slow",
