@@ -11,7 +11,8 @@ from render.bank import BankError, load_bank
 from render.cli_bank import bank_list_cmd, bank_stats_cmd
 from render.params import NoUsableShaderError
 from render.pool import RenderWorkerError
-from render.run import RenderConfig, RenderConfigError, check_shaders, parse_shard_range, render_set, sample_frames
+from render.run import (RenderConfig, RenderConfigError, check_shaders, parse_shard_range, render_set, sample_frames,
+                        validate_options)
 from shards.format import ShardFormatError
 
 ERRORS = (BankError, RenderConfigError, RenderWorkerError, NoUsableShaderError, ShardFormatError, OSError)
@@ -140,6 +141,8 @@ def preview_cmd(directory, bank, out, count, per_shader, size, cell, workers):
     if (directory is None) == (bank is None):
         raise click.UsageError("give either a shard-set DIRECTORY or --bank PATH")
     try:
+        if bank:
+            validate_options(size=size, supersample=2, per_shader=per_shader, workers=workers)
         if directory:
             sheet = sheet_from_shards(directory, n=count, cell=cell)
         else:
@@ -174,6 +177,9 @@ def bank_check_cmd(path, sizes, supersample, frames, time_budget, max_frame_ms, 
     from render.pool import WorkerPool, worker_count, worker_settings
 
     try:
+        for size in sizes:
+            validate_options(size=size, supersample=supersample, frames=frames, time_budget=time_budget,
+                             max_frame_ms=max_frame_ms, workers=workers)
         bank = load_bank(path)
         bad = 0
         for s in bank.shaders:

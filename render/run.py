@@ -31,6 +31,7 @@ from render.pool import (CheckJob, Checked, Excluded, Frames, FramesJob, Lost, P
 from shards import format as fmt
 
 log = logging.getLogger(__name__)
+MAX_FRAME_PX = 2048  # the side of the largest frame a worker draws (the atlas, render/context.py)
 
 
 class RenderConfigError(Exception):
@@ -76,25 +77,42 @@ class RenderConfig:
         return config
 
     def validate(self) -> None:
-        for key in ("count", "size", "supersample", "shard_size", "batch", "max_attempts", "check_frames"):
+        for key in ("count", "shard_size", "batch", "max_attempts", "check_frames"):
             if getattr(self, key) < 1:
                 raise RenderConfigError(f"--{key.replace('_', '-')} must be at least 1 (got {getattr(self, key)})")
-        if self.size * self.supersample > 2048:
-            raise RenderConfigError(f"size x supersample = {self.size * self.supersample} px exceeds 2048")
-        if not self.time_budget > 0:
-            raise RenderConfigError(f"--time-budget must be positive (got {self.time_budget:g})")
-        for key in ("seed", "workers", "egl_device"):
-            value = getattr(self, key)
-            if value is not None and value < 0:
-                raise RenderConfigError(f"--{key.replace('_', '-')} must be 0 or more (got {value})")
-        if not 0 < self.max_frame_ms < math.inf:
-            raise RenderConfigError(f"--max-frame-ms must be positive and finite (got {self.max_frame_ms:g}); every shader "
-                                    f"takes some time per frame, 500 (the default) suits llvmpipe at 64 px")
+        validate_options(size=self.size, supersample=self.supersample, time_budget=self.time_budget,
+                         max_frame_ms=self.max_frame_ms, seed=self.seed, workers=self.workers,
+                         egl_device=self.egl_device)
         n = len(fmt.shard_ranges(self.count, self.shard_size))
         if self.shards is not None:
             a, b = self.shards
             if not (0 <= a < b <= n):
                 raise RenderConfigError(f"--shards {a}:{b} is outside the {n} shards of this config (0:{n})")
+
+
+def validate_options(**options) -> None:
+    """Refuse, as RenderConfigError naming the option, values no render, check or sample can work with.
+
+    Known names: size, supersample, frames, per_shader (at least 1; size x supersample at most 2048 px), time_budget
+    (positive), max_frame_ms (positive and finite: it goes into the manifest), seed, workers, egl_device
+    (0 or more; None allowed)."""
+    def flag(key):
+        return "--" + key.replace("_", "-")
+
+    for key in ("size", "supersample", "frames", "per_shader"):
+        if key in options and options[key] < 1:
+            raise RenderConfigError(f"{flag(key)} must be at least 1 (got {options[key]})")
+    if "size" in options and options["size"] * options.get("supersample", 1) > MAX_FRAME_PX:
+        raise RenderConfigError(f"size x supersample = {options['size'] * options.get('supersample', 1)} px exceeds "
+                                f"{MAX_FRAME_PX}; pass a smaller --size or --supersample")
+    for key in ("seed", "workers", "egl_device"):
+        if options.get(key) is not None and options[key] < 0:
+            raise RenderConfigError(f"{flag(key)} must be 0 or more (got {options[key]})")
+    if "time_budget" in options and not options["time_budget"] > 0:
+        raise RenderConfigError(f"--time-budget must be positive (got {options['time_budget']:g})")
+    if "max_frame_ms" in options and not 0 < options["max_frame_ms"] < math.inf:
+        raise RenderConfigError(f"--max-frame-ms must be positive and finite (got {options['max_frame_ms']:g}); "
+                                f"every shader takes some time per frame, 500 (the default) suits llvmpipe at 64 px")
 
 
 def parse_shard_range(text: str) -> tuple[int, int]:

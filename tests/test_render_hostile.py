@@ -238,3 +238,21 @@ def test_a_bank_of_almost_only_flat_frames_is_one_paragraph(tmp_path):
     with pytest.raises(RenderWorkerError, match=r"64 degenerate \(flat or NaN\) frames in a row while rendering "
                                                  r".*shard-00000\d\.tar: the bank makes too few usable images"):
         render_set(_cfg(bank, tmp_path / "kept", keep_static=True))
+
+
+@pytest.mark.parametrize("args, message", [(["--frames", "0"], "--frames must be at least 1"),
+                                           (["--size", "0"], "--size must be at least 1"),
+                                           (["--size", "5000"], "exceeds 2048"),
+                                           (["--time-budget", "0"], "--time-budget must be positive"),
+                                           (["--max-frame-ms", "-1"], "--max-frame-ms must be positive"),
+                                           (["--workers", "-2"], "--workers must be 0 or more")])
+def test_bank_check_refuses_options_that_cannot_work(small_bank, args, message):
+    _one_paragraph_error(_cli(["bank", "check", str(small_bank), *args]), message)
+
+
+def test_bank_stats_and_preview_refuse_options_that_cannot_work(small_bank, tmp_path):
+    _one_paragraph_error(_cli(["bank", "stats", str(small_bank), "--per-shader", "0"]), "--per-shader must be at least 1")
+    from render.cli import preview_cmd
+
+    res = CliRunner().invoke(preview_cmd, ["--bank", str(small_bank), "--size", "0", "--out", str(tmp_path / "x.png")])
+    _one_paragraph_error(res, "--size must be at least 1")
