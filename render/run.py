@@ -435,13 +435,34 @@ def _pin_config(path: Path, config: dict) -> None:
             f"use another --out, or delete that directory to start over")
 
 
+# What each bookkeeping file in .parts/ must hold to be used: a record, or a record of records with these keys.
+PART_KEYS = {"name": str, "shard": int, "first_index": int, "count": int, "sha256": str, "bytes": int,
+             "shaders": list, "rejected": dict, "renderer": dict}
+ENTRY_KEYS = {"excluded.json": ("reason", "detail"), "checked.json": ("status", "detail", "ms")}
+
+
 def _load_json(path: Path, default):
+    """A bookkeeping file of .parts/, or `default` when it is absent or not what a render writes.
+
+    Anything unusable is treated as absent and redone: a file emptied by a crash before the disk
+    caught up, or edited by hand. (Render writes these files whole, by rename.)"""
     try:
-        return json.loads(path.read_text())
+        obj = json.loads(path.read_text())
     except FileNotFoundError:
         return default
-    except ValueError:  # a torn write from a kill: treat as absent, it will be redone
+    except (ValueError, UnicodeDecodeError):
+        obj = None
+    entry_keys = ENTRY_KEYS.get(path.name)
+    if path.name == "config.json":
+        ok = isinstance(obj, dict)
+    elif entry_keys is not None:
+        ok = isinstance(obj, dict) and all(isinstance(v, dict) and all(k in v for k in entry_keys) for v in obj.values())
+    else:  # a finished shard's record
+        ok = isinstance(obj, dict) and all(isinstance(obj.get(k), t) for k, t in PART_KEYS.items())
+    if not ok:
+        log.warning("%s is not what a render writes; treated as absent (what it recorded is redone)", path)
         return default
+    return obj
 
 
 def _save_json(path: Path, obj) -> None:

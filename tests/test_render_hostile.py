@@ -2,6 +2,7 @@
 and no set is overwritten (issue 16). Every bad file is built here, inside the test."""
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -256,3 +257,26 @@ def test_bank_stats_and_preview_refuse_options_that_cannot_work(small_bank, tmp_
 
     res = CliRunner().invoke(preview_cmd, ["--bank", str(small_bank), "--size", "0", "--out", str(tmp_path / "x.png")])
     _one_paragraph_error(res, "--size must be at least 1")
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    """A small bank and a set rendered from it, shared by the tests that only read them."""
+    root = tmp_path_factory.mktemp("rendered")
+    bank = write_bank(root / "bank", SIMPLE)
+    render_set(_cfg(bank, root / "set"))
+    return bank, root / "set"
+
+
+@pytest.mark.parametrize("name, content", [("excluded.json", "[]"), ("checked.json", '{"t_grad": 5}'),
+                                           ("shard-000000.tar.json", '["not", "a", "record"]'),
+                                           ("shard-000001.tar.json", '{"bytes": "10"}'),
+                                           ("config.json", "[1]"), ("checked.json", "")])
+def test_damaged_bookkeeping_is_redone_to_the_same_bytes(rendered, tmp_path, name, content):
+    small_bank, ref = rendered
+    out = tmp_path / "set"
+    shutil.copytree(ref, out)
+    (out / fmt.PARTS_DIR / name).write_text(content)
+    (out / fmt.MANIFEST).unlink()
+    assert render_set(_cfg(small_bank, out))["complete"]
+    assert _files(out) == _files(ref)
