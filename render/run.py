@@ -426,6 +426,11 @@ def output_lock(path: Path):
 
 def _pin_config(path: Path, config: dict) -> None:
     old = _load_json(path, None)
+    if old is None and path.exists() and any(path.parent.parent.glob("shard-*.tar")):
+        # the settings that made the shards here are unknown: taking ours could pass them off as ours
+        raise ForeignSetError(
+            f"{path} is damaged, so this render cannot tell which settings made the shards in {path.parent.parent}; "
+            f"delete that directory to start over, or pass another --out")
     if old is None:
         _save_json(path, config)
     elif old != config:
@@ -454,7 +459,7 @@ def _load_json(path: Path, default):
         obj = None
     entry_keys = ENTRY_KEYS.get(path.name)
     if path.name == "config.json":
-        ok = isinstance(obj, dict)
+        ok = isinstance(obj, dict) and isinstance(obj.get("bank_hash"), str)
     elif entry_keys is not None:
         ok = isinstance(obj, dict) and all(isinstance(v, dict) and all(k in v for k in entry_keys) for v in obj.values())
     else:  # a finished shard's record

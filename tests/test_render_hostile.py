@@ -271,7 +271,7 @@ def rendered(tmp_path_factory):
 @pytest.mark.parametrize("name, content", [("excluded.json", "[]"), ("checked.json", '{"t_grad": 5}'),
                                            ("shard-000000.tar.json", '["not", "a", "record"]'),
                                            ("shard-000001.tar.json", '{"bytes": "10"}'),
-                                           ("config.json", "[1]"), ("checked.json", "")])
+                                           ("checked.json", "")])
 def test_damaged_bookkeeping_is_redone_to_the_same_bytes(rendered, tmp_path, name, content):
     small_bank, ref = rendered
     out = tmp_path / "set"
@@ -280,3 +280,16 @@ def test_damaged_bookkeeping_is_redone_to_the_same_bytes(rendered, tmp_path, nam
     (out / fmt.MANIFEST).unlink()
     assert render_set(_cfg(small_bank, out))["complete"]
     assert _files(out) == _files(ref)
+
+
+@pytest.mark.parametrize("content", ["[1]", "", '{"count": 20}'])
+def test_damaged_config_with_shards_present_is_refused(rendered, tmp_path, content):
+    """The settings that made the shards are unknown: a render must not adopt them as its own."""
+    small_bank, ref = rendered
+    out = tmp_path / "set"
+    shutil.copytree(ref, out)
+    (out / fmt.PARTS_DIR / "config.json").write_text(content)
+    before = _files(out)
+    with pytest.raises(ForeignSetError, match=r"config\.json is damaged.*delete that directory"):
+        render_set(_cfg(small_bank, out, seed=5))
+    assert _files(out) == before
