@@ -32,6 +32,8 @@ def _fail(exc: Exception):
     message = str(exc)
     if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
         message += "; free some space, then run the same command again (a render resumes where it stopped)"
+    elif isinstance(exc, OSError) and exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        message += "; choose a path you may write to (or read, for an input)"
     raise click.ClickException(message) from exc
 
 

@@ -214,8 +214,11 @@ def test_sigint_prints_one_line_no_worker_traceback_and_the_render_resumes(tmp_p
     args = ["render", "--bank", str(bank), "--out", str(out), "--count", "2400", "--size", "32",
             "--shard-size", "200", "--workers", "2"]
     env = {**os.environ, "LP_NUM_THREADS": "1"}
+    # SIG_DFL in the child, so its Python answers Ctrl-C even where the test runner was started with
+    # SIGINT ignored (a background job of a non-interactive shell, as under `nohup make test &`)
     proc = subprocess.Popen(SHADERKD + args, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, start_new_session=True)
+                            text=True, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     while not list(out.glob("shard-*.tar")) and time.monotonic() < deadline:
         time.sleep(0.05)
