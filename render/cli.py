@@ -28,8 +28,10 @@ def _first_line(detail: str | None) -> str:
 
 
 def _fail(exc: Exception):
-    """One paragraph and exit status 1 (click's), whatever the error; the traceback only with debug logging."""
+    """One paragraph and exit status 1 (click's); a worker's traceback only for a fault that is a bug."""
     message = str(exc)
+    if getattr(exc, "unexpected", False) and exc.traceback:  # a bug: the report needs where it happened
+        click.echo(f"the render worker's traceback:\n{exc.traceback}", err=True)
     if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
         message += "; free some space, then run the same command again (a render resumes where it stopped)"
     elif isinstance(exc, OSError) and exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):

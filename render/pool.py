@@ -47,11 +47,12 @@ def worker_count(requested: int, jobs: int) -> int:
 class RenderWorkerError(Exception):
     """A worker failed in a way that is not a shader's fault (no GL context, a bug, a full disk).
 
-    `traceback` holds the worker's traceback where there was one (logged at debug level)."""
+    `traceback` holds the worker's traceback where there was one; `unexpected` says the failure is a
+    fault in shaderkd or the driver (not explained by its cause), whose report needs that traceback."""
 
-    def __init__(self, message: str, traceback: str = ""):
+    def __init__(self, message: str, traceback: str = "", unexpected: bool = False):
         super().__init__(message)
-        self.traceback = traceback
+        self.traceback, self.unexpected = traceback, unexpected
 
 
 # ---- jobs (runner -> pool) ----
@@ -358,4 +359,5 @@ def failure_error(wid: int, failure: dict, job: Job | None, settings: dict) -> E
                                  f"are kept)", tb)
     return RenderWorkerError(f"render worker {wid} failed while {where}: {kind}: {message} "
                              f"({failure.get('at') or 'no location'}); this is a fault in shaderkd or in the GL "
-                             f"driver, not in your options: please report it with this message", tb)
+                             f"driver, not in your options: please report it with the worker's traceback", tb,
+                             unexpected=True)

@@ -117,8 +117,9 @@ def test_disk_full_in_a_worker_is_one_paragraph_and_the_render_resumes(small_ban
     out.mkdir()
     # every write to shard 1's temporary file fails as on a full disk (/dev/full answers ENOSPC)
     (out / "shard-000001.tar.tmp").symlink_to("/dev/full")
-    with pytest.raises(RenderWorkerError, match=r"no space left on the disk .*shard-000001\.tar.*run the same command again"):
+    with pytest.raises(RenderWorkerError, match=r"no space left on the disk .*shard-000001\.tar.*run the same command again") as info:
         render_set(_cfg(small_bank, out))
+    assert not info.value.unexpected
     res = _cli(["render", "--bank", str(small_bank), "--out", str(out), "--count", "20", "--size", "8",
                 "--shard-size", "10", "--workers", "1"])
     _one_paragraph_error(res, "no space left", "shard-000001.tar")
@@ -131,6 +132,15 @@ def test_disk_full_in_a_worker_is_one_paragraph_and_the_render_resumes(small_ban
 def _files_of_fresh_render(bank, out):
     render_set(_cfg(bank, out))
     return _files(out)
+
+
+def test_an_unexpected_worker_fault_says_where_and_shows_the_traceback(small_bank):
+    from render.run import sample_frames
+
+    with pytest.raises(RenderWorkerError, match=r"failed while drawing frames of shader t_grad: ValueError: .*"
+                                                r"\(worker\.py:\d+ in frames\).*please report it") as info:
+        sample_frames(str(small_bank), ["t_grad"], 0, 8, workers=1)  # zero frames: a caller's bug
+    assert info.value.unexpected and info.value.traceback.startswith("Traceback")
 
 
 def test_bad_egl_device_is_one_paragraph(small_bank, tmp_path):
