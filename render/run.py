@@ -361,28 +361,31 @@ def refuse_foreign_set(out: Path) -> None:
     orphan the rest, and `verify` would then call the mixture good."""
     manifest_path = out / fmt.MANIFEST
     owned = (out / fmt.PARTS_DIR / "config.json").is_file()
-    if not manifest_path.exists() and (owned or not any(out.glob("shard-*.tar"))):
+    n_files = len(list(out.glob("shard-*.tar")))
+    if not manifest_path.exists() and (owned or not n_files):
         return
     try:
         manifest = json.loads(manifest_path.read_text())
-        kind, n = manifest.get("kind"), manifest.get("num_samples")
-        shards, complete = len(manifest.get("shards") or []), manifest.get("complete")
-    except (OSError, ValueError, AttributeError):
+    except (OSError, ValueError):
         manifest = None
-    if manifest is None:
-        if owned:
-            return  # ours, and rewritten at the end
-        what = (f"{len(list(out.glob('shard-*.tar')))} shard file(s)"
-                + (" and a manifest.json that cannot be read" if manifest_path.exists() else " and no manifest"))
-    elif kind != "render":
-        raise ForeignSetError(
-            f"{out} holds a {kind or 'non-render'} shard set ({n} samples in {shards} shards"
-            f"{', made by `shaderkd curate`' if kind == 'curated' else ''}); rendering there would overwrite its "
-            f"manifest and shards. Render into another --out (for example {out.name}-render).")
-    elif owned:
-        return
+    ours = isinstance(manifest, dict) and manifest.get("format") == fmt.FORMAT
+    if ours:
+        listed = manifest.get("shards")
+        size = f"{manifest.get('num_samples')} samples in {len(listed) if isinstance(listed, list) else '?'} shards"
+        if manifest.get("kind") != "render":
+            kind = manifest.get("kind")
+            raise ForeignSetError(
+                f"{out} holds a {kind if isinstance(kind, str) else 'non-render'} shard set ({size}"
+                f"{', made by `shaderkd curate`' if kind == 'curated' else ''}); rendering there would overwrite "
+                f"its manifest and shards. Render into another --out (for example {out.name}-render).")
+    if owned:
+        return  # our own render's directory (a manifest we cannot read is rewritten at the end)
+    if ours:
+        what = f"a {'complete' if manifest.get('complete') is True else 'partial'} render ({size})"
+    elif manifest_path.exists():
+        what = "a manifest.json that is not a shaderkd shard set's" + (f" and {n_files} shard file(s)" if n_files else "")
     else:
-        what = f"a {'complete' if complete else 'partial'} render ({n} samples in {shards} shards)"
+        what = f"{n_files} shard file(s) and no manifest"
     raise ForeignSetError(
         f"{out} holds {what} but not the bookkeeping of the render that made it ({out / fmt.PARTS_DIR}/config.json), "
         f"so this render cannot tell which shards are its own and would overwrite some of them. If the set is "

@@ -306,3 +306,13 @@ def test_damaged_config_with_shards_present_is_refused(rendered, tmp_path, conte
     with pytest.raises(ForeignSetError, match=r"config\.json is damaged.*delete that directory"):
         render_set(_cfg(small_bank, out, seed=5))
     assert _files(out) == before
+
+
+@pytest.mark.parametrize("manifest", ['{"shards": 5, "kind": 3}', '["a list"]', "not json", '{"format": "other"}'])
+def test_render_refuses_a_directory_with_someone_elses_manifest(small_bank, tmp_path, manifest):
+    out = tmp_path / "set"
+    out.mkdir()
+    (out / fmt.MANIFEST).write_text(manifest)
+    with pytest.raises(ForeignSetError, match="a manifest.json that is not a shaderkd shard set's"):
+        render_set(_cfg(small_bank, out))
+    assert (out / fmt.MANIFEST).read_text() == manifest
