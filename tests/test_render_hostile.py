@@ -316,3 +316,18 @@ def test_render_refuses_a_directory_with_someone_elses_manifest(small_bank, tmp_
     with pytest.raises(ForeignSetError, match="a manifest.json that is not a shaderkd shard set's"):
         render_set(_cfg(small_bank, out))
     assert (out / fmt.MANIFEST).read_text() == manifest
+
+
+def test_bank_files_that_are_not_plain_sources_are_refused(tmp_path):
+    bank = write_bank(tmp_path / "bank", SIMPLE)
+    (bank / "odd.glsl").mkdir()  # a directory named like a source: not one, skipped
+    assert len(load_bank(bank)) == len(SIMPLE)
+    os.mkfifo(bank / "pipe.glsl")  # reading would block forever
+    with pytest.raises(BankError, match=r"pipe\.glsl: not a regular file"):
+        load_bank(bank)
+    with pytest.raises(BankError, match=r"pipe\.glsl: not a regular file"):
+        load_bank(bank / "pipe.glsl")  # given as the bank itself
+    (bank / "pipe.glsl").unlink()
+    (bank / "huge.glsl").write_bytes(b"// " + b"x" * (2 << 20))
+    with pytest.raises(BankError, match=r"huge\.glsl: \d+ bytes is too large"):
+        load_bank(bank)
