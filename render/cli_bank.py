@@ -75,6 +75,11 @@ def bank_stats_cmd(paths, size, per_shader, supersample, seed, limit, workers, t
     try:
         validate_options(size=size, supersample=supersample, per_shader=per_shader, time_budget=time_budget,
                          max_frame_ms=max_frame_ms, seed=seed, workers=workers)
+        if limit is not None and limit < 1:
+            raise RenderConfigError(f"--limit must be at least 1 (got {limit}); leave it out to measure every shader")
+        if not 0 < dup_threshold <= 1:
+            raise RenderConfigError(f"--dup-threshold must lie in (0, 1] (got {dup_threshold:g}): it is a distance "
+                                    f"between images, which lies in [0, 1]")
         for path in paths:
             click.echo(f"{path}:", err=True)
             report, results = bank_stats(path, cfg, on_event)

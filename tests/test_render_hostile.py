@@ -265,7 +265,10 @@ def test_bank_check_refuses_options_that_cannot_work(small_bank, args, message):
 
 
 def test_bank_stats_and_preview_refuse_options_that_cannot_work(small_bank, tmp_path):
-    _one_paragraph_error(_cli(["bank", "stats", str(small_bank), "--per-shader", "0"]), "--per-shader must be at least 1")
+    for args, message in [(["--per-shader", "0"], "--per-shader must be at least 1"),
+                          (["--limit", "-1"], "--limit must be at least 1"),
+                          (["--dup-threshold", "nan"], "--dup-threshold must lie in (0, 1]")]:
+        _one_paragraph_error(_cli(["bank", "stats", str(small_bank), *args]), message)
     from render.cli import preview_cmd
 
     res = CliRunner().invoke(preview_cmd, ["--bank", str(small_bank), "--size", "0", "--out", str(tmp_path / "x.png")])
