@@ -31,6 +31,7 @@ from render.pool import (CheckJob, Checked, Excluded, Frames, FramesJob, Lost, P
 from shards import format as fmt
 
 log = logging.getLogger(__name__)
+MAX_SHARDS = 10 ** 6  # shard names have six digits (shards/README.md)
 MAX_FRAME_PX = 2048  # the side of the largest frame a worker draws (the atlas, render/context.py)
 
 
@@ -83,7 +84,13 @@ class RenderConfig:
         validate_options(size=self.size, supersample=self.supersample, time_budget=self.time_budget,
                          max_frame_ms=self.max_frame_ms, seed=self.seed, workers=self.workers,
                          egl_device=self.egl_device)
-        n = len(fmt.shard_ranges(self.count, self.shard_size))
+        if self.count > 10 ** fmt.KEY_DIGITS:
+            raise RenderConfigError(f"--count {self.count} exceeds what the shard format numbers "
+                                    f"({10 ** fmt.KEY_DIGITS}: sample keys have {fmt.KEY_DIGITS} digits)")
+        n = -(-self.count // self.shard_size)
+        if n > MAX_SHARDS:
+            raise RenderConfigError(f"--count {self.count} in shards of {self.shard_size} makes {n} shards, more than "
+                                    f"the format's {MAX_SHARDS} (shard-NNNNNN.tar); pass a larger --shard-size")
         if self.shards is not None:
             a, b = self.shards
             if not (0 <= a < b <= n):

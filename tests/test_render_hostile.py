@@ -158,6 +158,16 @@ def test_options_that_cannot_work_are_refused_before_anything_is_written(small_b
     assert not (tmp_path / "set").exists()
 
 
+@pytest.mark.parametrize("options, message", [({"count": 10 ** 12}, "exceeds what the shard format numbers"),
+                                              ({"count": 10 ** 8, "shard_size": 1}, "pass a larger --shard-size"),
+                                              ({"shards": (3, 2)}, "outside the 2 shards")])
+def test_counts_the_format_cannot_hold_are_refused_at_once(small_bank, tmp_path, options, message):
+    t0 = time.monotonic()
+    with pytest.raises(RenderConfigError, match=message):
+        render_set(_cfg(small_bank, tmp_path / "set", **options))
+    assert time.monotonic() - t0 < 5 and not (tmp_path / "set").exists()
+
+
 def test_impossible_max_frame_ms(small_bank, tmp_path):
     res = _cli(["render", "--bank", str(small_bank), "--out", str(tmp_path / "set"), "--count", "10",
                 "--size", "8", "--workers", "1", "--max-frame-ms", "0.000001"])
