@@ -9,13 +9,14 @@ import click
 
 from render.bank import BankError, load_bank
 from render.cli_bank import bank_list_cmd, bank_stats_cmd
+from render.outdir import OutputDirError
 from render.params import NoUsableShaderError
 from render.pool import RenderWorkerError
 from render.run import (RenderConfig, RenderConfigError, check_shaders, parse_shard_range, render_set, sample_frames,
                         validate_options)
 from shards.format import ShardFormatError
 
-ERRORS = (BankError, RenderConfigError, RenderWorkerError, NoUsableShaderError, ShardFormatError, OSError)
+ERRORS = (BankError, OutputDirError, RenderConfigError, RenderWorkerError, NoUsableShaderError, ShardFormatError, OSError)
 
 
 def _first_line(detail: str | None) -> str:

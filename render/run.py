@@ -4,27 +4,23 @@ Resumable by construction: a shard is written to a temporary name and renamed wh
 record goes to `.parts/`, and every sample follows from (seed, index, attempt). Running the same
 command again after a kill renders only what is missing and ends with the same bytes.
 
-A render owns its directory through `.parts/config.json` and holds `.parts/lock` while it runs: it
-refuses a directory holding a set it did not make (curated, or its `.parts/` deleted) and a directory
-another render is writing.
+A render owns its directory through `.parts/config.json` and holds `.parts/lock` while it runs
+(render/outdir.py): it refuses a directory holding a set it did not make (curated, or its `.parts/`
+deleted) and a directory another render is writing.
 """
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import math
-import os
-import socket
-import sys
 import time
 from collections import deque
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from render.bank import Bank, load_bank
+from render.outdir import LOCK_NAME, ForeignSetError, load_json, output_lock, refuse_foreign_set, save_json
 from render.params import NoUsableShaderError
 from render.pool import (CheckJob, Checked, Excluded, Frames, FramesJob, Lost, Progress, RenderWorkerError, ShardDone,
                          ShardJob, WorkerPool, worker_count, worker_settings)
@@ -37,14 +33,6 @@ MAX_FRAME_PX = 2048  # the side of the largest frame a worker draws (the atlas, 
 
 class RenderConfigError(Exception):
     """Options that cannot work, or an output directory holding a different render."""
-
-
-class ForeignSetError(RenderConfigError):
-    """The output directory holds a shard set this render did not make (curated, or its .parts/ gone)."""
-
-
-class OutputBusyError(RenderConfigError):
-    """Another process is rendering into the same output directory."""
 
 
 @dataclass
@@ -206,7 +194,7 @@ def _render_locked(cfg: RenderConfig, bank: Bank, out: Path, parts: Path, on_eve
     ranges = fmt.shard_ranges(cfg.count, cfg.shard_size)
     a, b = cfg.shards or (0, len(ranges))
     wanted = list(range(a, b))
-    excluded = _load_json(parts / "excluded.json", {})  # name -> {"reason", "detail"}
+    excluded = load_json(parts / "excluded.json", {})  # name -> {"reason", "detail"}
     for s in bank.shaders:
         if not s.usable and s.name not in excluded:
             excluded[s.name] = {"reason": "unsupported", "detail": s.unsupported}
@@ -217,7 +205,7 @@ def _render_locked(cfg: RenderConfig, bank: Bank, out: Path, parts: Path, on_eve
     on_event("start", shards=len(wanted), todo=len(todo), images=n_samples, bank=bank, bank_hash=bank_hash)
     settings = worker_settings(cfg.bank, bank_hash, cfg.size, cfg.supersample, cfg.egl_device, cfg.batch)
     renderer = None
-    checked = _load_json(parts / "checked.json", {})
+    checked = load_json(parts / "checked.json", {})
     unchecked = [s.name for s in bank.shaders if s.usable and s.name not in checked]
     # the shader check is one job per shader; without it, no more workers than shards to render
     workers = worker_count(cfg.workers, len(unchecked) or len(todo))
@@ -232,16 +220,16 @@ def _render_locked(cfg: RenderConfig, bank: Bank, out: Path, parts: Path, on_eve
                     on_event(kind, **info)
                     checked[info["name"]] = {k: info[k] for k in ("status", "detail", "ms")}
                     if time.monotonic() - last_save > 5:
-                        _save_json(parts / "checked.json", checked)
+                        save_json(parts / "checked.json", checked)
                         last_save = time.monotonic()
 
                 check_shaders(pool, unchecked, cfg.check_frames, cfg.max_frame_ms, keep)
-                _save_json(parts / "checked.json", checked)
+                save_json(parts / "checked.json", checked)
             for name, r in checked.items():
                 if r["status"] != "ok" and not (r["status"] == "static" and cfg.keep_static) and name not in excluded:
                     excluded[name] = {"reason": r["status"], "detail": r["detail"]}
                     on_event("excluded", name=name, **excluded[name])
-            _save_json(parts / "excluded.json", excluded)
+            save_json(parts / "excluded.json", excluded)
             _require_usable(cfg, bank, excluded, checked)
             renderer = _render_shards(cfg, pool, ranges, todo, done, excluded, checked, on_event, bank)
     # A shard that used a shader excluded later (a hang found mid-run) is redone, so the set equals
@@ -280,7 +268,7 @@ def _render_shards(cfg, pool, ranges, todo, done, excluded, checked, on_event, b
                                         f"{ev.job.describe()}; the GL driver crashed: run the same command again "
                                         f"to resume")
             excluded[ev.shader] = {"reason": reason, "detail": detail}
-            _save_json(Path(cfg.out) / fmt.PARTS_DIR / "excluded.json", excluded)
+            save_json(Path(cfg.out) / fmt.PARTS_DIR / "excluded.json", excluded)
             on_event("excluded", name=ev.shader, **excluded[ev.shader])
             _require_usable(cfg, bank, excluded, checked)
             queue.appendleft(ev.job.shard)
@@ -324,7 +312,7 @@ def _pop_stale(done: dict, excluded) -> list[int]:
 
 def _done_part(out: Path, k: int) -> dict | None:
     name = fmt.shard_name(k)
-    part = _load_json(out / fmt.PARTS_DIR / (name + ".json"), None)
+    part = load_json(out / fmt.PARTS_DIR / (name + ".json"), None)
     path = out / name
     if part is None or not path.is_file() or path.stat().st_size != part["bytes"]:
         return None
@@ -356,131 +344,17 @@ def _write_manifest(cfg, bank, bank_hash, ranges, done, excluded, renderer) -> d
     return manifest
 
 
-LOCK_NAME = "lock"
-
-
-def refuse_foreign_set(out: Path) -> None:
-    """Raise ForeignSetError when `out` holds a shard set whose render bookkeeping is not there.
-
-    A render owns a directory through `.parts/config.json`, written before its first shard. Without
-    it, a manifest or shard files belong to someone else (`curate`, or a render whose `.parts/` was
-    deleted once complete): rendering there would replace the manifest, overwrite some shards and
-    orphan the rest, and `verify` would then call the mixture good."""
-    manifest_path = out / fmt.MANIFEST
-    owned = (out / fmt.PARTS_DIR / "config.json").is_file()
-    n_files = len(list(out.glob("shard-*.tar")))
-    if not manifest_path.exists() and (owned or not n_files):
-        return
-    try:
-        manifest = json.loads(manifest_path.read_text())
-    except (OSError, ValueError):
-        manifest = None
-    ours = isinstance(manifest, dict) and manifest.get("format") == fmt.FORMAT
-    if ours:
-        listed = manifest.get("shards")
-        size = f"{manifest.get('num_samples')} samples in {len(listed) if isinstance(listed, list) else '?'} shards"
-        if manifest.get("kind") != "render":
-            kind = manifest.get("kind")
-            raise ForeignSetError(
-                f"{out} holds a {kind if isinstance(kind, str) else 'non-render'} shard set ({size}"
-                f"{', made by `shaderkd curate`' if kind == 'curated' else ''}); rendering there would overwrite "
-                f"its manifest and shards. Render into another --out (for example {out.name}-render).")
-    if owned:
-        return  # our own render's directory (a manifest we cannot read is rewritten at the end)
-    if ours:
-        what = f"a {'complete' if manifest.get('complete') is True else 'partial'} render ({size})"
-    elif manifest_path.exists():
-        what = "a manifest.json that is not a shaderkd shard set's" + (f" and {n_files} shard file(s)" if n_files else "")
-    else:
-        what = f"{n_files} shard file(s) and no manifest"
-    raise ForeignSetError(
-        f"{out} holds {what} but not the bookkeeping of the render that made it ({out / fmt.PARTS_DIR}/config.json), "
-        f"so this render cannot tell which shards are its own and would overwrite some of them. If the set is "
-        f"complete it needs no render (`shaderkd verify {out}` checks it); to finish a split render, copy its "
-        f".parts/ directory here too; to render it again, delete {out} or pass another --out.")
-
-
-@contextmanager
-def output_lock(path: Path):
-    """Hold an exclusive lock on `path` (in `.parts/`) for the duration: one render per directory.
-
-    An flock: the kernel releases it when the holder exits, kill -9 included, so it is never stale.
-    The file says who holds it, for the message a second render prints."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    f = os.fdopen(fd, "r+")
-    try:
-        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        holder = f.read().strip()
-        f.close()
-        try:
-            info = json.loads(holder)
-            who = f"pid {info['pid']} on {info['host']}, started {info['since']}: {info['command']}"
-        except (ValueError, KeyError, TypeError):
-            who = "it has not yet written who it is"
-        raise OutputBusyError(
-            f"{path.parent.parent} is being rendered by another process ({who}); two renders into one "
-            f"directory would overwrite each other's shards. Wait for it to finish (or stop it), then run the "
-            f"same command again, or pass another --out.") from None
-    try:
-        f.seek(0)
-        f.truncate()
-        f.write(json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
-                            "since": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                            "command": " ".join(sys.argv)}) + "\n")
-        f.flush()
-        yield
-    finally:
-        f.close()  # releases the lock; the file stays, so a waiting render never locks a deleted inode
-
-
 def _pin_config(path: Path, config: dict) -> None:
-    old = _load_json(path, None)
+    old = load_json(path, None)
     if old is None and path.exists() and any(path.parent.parent.glob("shard-*.tar")):
         # the settings that made the shards here are unknown: taking ours could pass them off as ours
         raise ForeignSetError(
             f"{path} is damaged, so this render cannot tell which settings made the shards in {path.parent.parent}; "
             f"delete that directory to start over, or pass another --out")
     if old is None:
-        _save_json(path, config)
+        save_json(path, config)
     elif old != config:
         diff = {k: (old.get(k), config.get(k)) for k in set(old) | set(config) if old.get(k) != config.get(k)}
         raise RenderConfigError(
             f"{path.parent.parent} already holds a render with other settings ({diff}, as (there, now)); "
             f"use another --out, or delete that directory to start over")
-
-
-# What each bookkeeping file in .parts/ must hold to be used: a record, or a record of records with these keys.
-PART_KEYS = {"name": str, "shard": int, "first_index": int, "count": int, "sha256": str, "bytes": int,
-             "shaders": list, "rejected": dict, "renderer": dict}
-ENTRY_KEYS = {"excluded.json": ("reason", "detail"), "checked.json": ("status", "detail", "ms")}
-
-
-def _load_json(path: Path, default):
-    """A bookkeeping file of .parts/, or `default` when it is absent or not what a render writes.
-
-    Anything unusable is treated as absent and redone: a file emptied by a crash before the disk
-    caught up, or edited by hand. (Render writes these files whole, by rename.)"""
-    try:
-        obj = json.loads(path.read_text())
-    except FileNotFoundError:
-        return default
-    except (ValueError, UnicodeDecodeError):
-        obj = None
-    entry_keys = ENTRY_KEYS.get(path.name)
-    if path.name == "config.json":
-        ok = isinstance(obj, dict) and isinstance(obj.get("bank_hash"), str)
-    elif entry_keys is not None:
-        ok = isinstance(obj, dict) and all(isinstance(v, dict) and all(k in v for k in entry_keys) for v in obj.values())
-    else:  # a finished shard's record
-        ok = isinstance(obj, dict) and all(isinstance(obj.get(k), t) for k, t in PART_KEYS.items())
-    if not ok:
-        log.warning("%s is not what a render writes; treated as absent (what it recorded is redone)", path)
-        return default
-    return obj
-
-
-def _save_json(path: Path, obj) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(obj, sort_keys=True, indent=1))
-    os.replace(tmp, path)

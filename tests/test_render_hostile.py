@@ -16,7 +16,8 @@ from conftest import ROOT, SIMPLE, write_bank
 from render.bank import BankError, load_bank
 from render.params import NoUsableShaderError
 from render.pool import RenderWorkerError
-from render.run import ForeignSetError, OutputBusyError, RenderConfig, RenderConfigError, render_set
+from render.outdir import ForeignSetError, OutputBusyError
+from render.run import RenderConfig, RenderConfigError, render_set
 from shards import format as fmt
 
 SHADERKD = [sys.executable, "-m", "shaderkd.cli"]
@@ -96,7 +97,7 @@ def test_two_renders_into_one_directory_the_second_names_the_first(small_bank, t
     out = tmp_path / "set"
     (out / fmt.PARTS_DIR).mkdir(parents=True)
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from pathlib import Path; from render.run import output_lock\n"
+        [sys.executable, "-c", "import sys; from pathlib import Path; from render.outdir import output_lock\n"
                                "with output_lock(Path(sys.argv[1])):\n    print('held', flush=True); sys.stdin.read()",
          str(out / fmt.PARTS_DIR / "lock")], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
