@@ -89,8 +89,33 @@ def parse_header(code: str) -> dict[str, str]:
     return header
 
 
+MAX_SOURCE_BYTES = 1 << 20  # the largest Shadertoy sources are a few tens of kB
+
+
+def _read_bytes(path: Path) -> bytes:
+    """A source file's bytes, refusing what is not a plain file of sane size (a FIFO would block, /dev/zero never end)."""
+    if not path.is_file():
+        raise BankError(f"{path}: not a regular file; a bank holds .glsl text files only")
+    size = path.stat().st_size
+    if size > MAX_SOURCE_BYTES:
+        raise BankError(f"{path}: {size} bytes is too large for a shader source (at most {MAX_SOURCE_BYTES}); "
+                        f"is it really GLSL? Remove it from the bank")
+    return path.read_bytes()
+
+
+def read_source(path: Path) -> str:
+    """A GLSL file's text; BankError naming the file, line and byte when it is not UTF-8."""
+    raw = _read_bytes(path)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise BankError(f"{path}: byte {exc.start} (line {line}, {raw[exc.start:exc.start + 1]!r}) is not UTF-8; "
+                        f"GLSL sources must be UTF-8 text: save the file as UTF-8, or remove that character") from None
+
+
 def project_shader(path: Path, prelude: str) -> Shader:
-    code = path.read_text(encoding="utf-8")
+    code = read_source(path)
     header = parse_header(code)
     where = str(path)
     name = header.get("name", path.stem)
@@ -114,19 +139,20 @@ def find_prelude(directory: Path) -> str:
     for d in [directory, *directory.parents]:
         p = d / PRELUDE_NAME
         if p.is_file():
-            return p.read_text(encoding="utf-8")
+            return read_source(p)
     raise BankError(f"{directory}: no {PRELUDE_NAME} in this directory or above it; a project bank needs "
                     f"the shared prelude (see shaders/README.md)")
 
 
 def load_directory(directory: Path) -> list[Shader]:
-    files = sorted(p for p in directory.rglob("*.glsl") if p.name != PRELUDE_NAME)
+    # a directory that happens to end in .glsl is not a source (rglob looks inside it anyway)
+    files = sorted(p for p in directory.rglob("*.glsl") if p.name != PRELUDE_NAME and not p.is_dir())
     if not files:
         raise BankError(f"{directory}: no .glsl files found")
     shaders = []
     prelude = None
     for path in files:
-        code = path.read_text(encoding="utf-8", errors="replace")
+        code = _read_bytes(path).decode("utf-8", errors="replace")  # strict for project shaders, below
         if "family" in parse_header(code) or re.search(r"\bvec3\s+shade\s*\(", code):
             if prelude is None:
                 prelude = find_prelude(directory)
@@ -145,9 +171,15 @@ def load_bank(path: str | Path) -> Bank:
                         f".json/.jsonl file of Shadertoy/twigl shaders")
     if path.is_dir():
         shaders = load_directory(path)
+    elif not path.is_file():
+        raise BankError(f"{path}: not a regular file or a directory; pass a directory of .glsl files or a "
+                        f".glsl/.json/.jsonl file")
     else:
         from render import dialects
         shaders = dialects.load_file(path)
+    if not shaders:
+        raise BankError(f"{path}: the bank holds no shaders; pass a directory of .glsl files (e.g. shaders/) or a "
+                        f".json/.jsonl file listing at least one shader")
     seen: dict[str, str] = {}
     for s in shaders:
         if s.name in seen:

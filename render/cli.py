@@ -1,6 +1,7 @@
 """Render commands of the `shaderkd` CLI: a thin click layer over render.run (never imports torch)."""
 from __future__ import annotations
 
+import errno
 import json
 import sys
 
@@ -8,12 +9,14 @@ import click
 
 from render.bank import BankError, load_bank
 from render.cli_bank import bank_list_cmd, bank_stats_cmd
+from render.outdir import OutputDirError
 from render.params import NoUsableShaderError
 from render.pool import RenderWorkerError
-from render.run import RenderConfig, RenderConfigError, check_shaders, parse_shard_range, render_set, sample_frames
+from render.run import (RenderConfig, RenderConfigError, check_shaders, parse_shard_range, render_set, sample_frames,
+                        validate_options)
 from shards.format import ShardFormatError
 
-ERRORS = (BankError, RenderConfigError, RenderWorkerError, NoUsableShaderError, ShardFormatError, OSError)
+ERRORS = (BankError, OutputDirError, RenderConfigError, RenderWorkerError, NoUsableShaderError, ShardFormatError, OSError)
 
 
 def _first_line(detail: str | None) -> str:
@@ -26,7 +29,21 @@ def _first_line(detail: str | None) -> str:
 
 
 def _fail(exc: Exception):
-    raise click.ClickException(str(exc)) from exc
+    """One paragraph and exit status 1 (click's); a worker's traceback only for a fault that is a bug."""
+    message = str(exc)
+    if getattr(exc, "unexpected", False) and exc.traceback:  # a bug: the report needs where it happened
+        click.echo(f"the render worker's traceback:\n{exc.traceback}", err=True)
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        message += "; free some space, then run the same command again (a render resumes where it stopped)"
+    elif isinstance(exc, OSError) and exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        message += "; choose a path you may write to (or read, for an input)"
+    raise click.ClickException(message) from exc
+
+
+def _interrupted(what: str):
+    """Ctrl-C: one line, the conventional exit status 130, and no traceback from the parent or the workers."""
+    click.echo(f"\ninterrupted: {what}", err=True)
+    sys.exit(130)
 
 
 @click.command("render")
@@ -42,45 +59,52 @@ def _fail(exc: Exception):
 @click.option("--egl-device", default=None, type=int, help="EGL device index (a GPU); default: the first.")
 @click.option("--time-budget", default=10.0, show_default=True, help="Seconds a compile or a batch of 16 frames may take before the worker is killed and the shader excluded.")
 @click.option("--max-frame-ms", default=500.0, show_default=True, help="Exclude shaders slower than this per frame (at size x supersample).")
-def render_cmd(bank, out, count, size, supersample, shard_size, seed, workers, shard_range, egl_device, time_budget, max_frame_ms):
+@click.option("--keep-static", is_flag=True, help="Render shaders that draw the same image whatever their time and "
+                                                  "parameters (`bank check` reports them as STATIC; excluded by default).")
+def render_cmd(bank, out, count, size, supersample, shard_size, seed, workers, shard_range, egl_device, time_budget,
+               max_frame_ms, keep_static):
     """Render a shard set from a shader bank (resumable: run it again to finish an interrupted render)."""
     from tqdm import tqdm
 
+    bars: dict = {}  # "render" and "check" progress bars, closed before any message that ends the command
+
+    def on_event(kind, **info):
+        if kind == "start":
+            click.echo(f"bank {bank}: {len(info['bank'])} shaders, hash {info['bank_hash'][:12]}; "
+                       f"{info['todo']} of {info['shards']} shards to render ({info['images']} images)", err=True)
+            bars["render"] = tqdm(total=info["images"], unit="img", desc="render", file=sys.stderr,
+                                  dynamic_ncols=True, delay=0.5)
+        elif kind == "checking":
+            bars["check"] = tqdm(total=info["n"], unit="shader", desc="check", file=sys.stderr, dynamic_ncols=True,
+                                 leave=False)
+        elif kind == "checked" and "check" in bars:
+            bars["check"].update(1)
+        elif kind == "renderer":
+            if "check" in bars:
+                bars.pop("check").close()
+            click.echo(f"rendering on {info['GL_RENDERER']} ({info['GL_VERSION']})", err=True)
+        elif kind == "progress" and "render" in bars:
+            bars["render"].update(info["n"])
+        elif kind == "excluded":
+            detail = _first_line(info.get("detail"))
+            click.echo(f"excluded shader {info['name']}: {info['reason']}" + (f": {detail}" if detail else ""), err=True)
+        elif kind == "redo":
+            click.echo(f"re-rendering {len(info['shards'])} shard(s) that used a shader excluded later", err=True)
+
     try:
-        cfg = RenderConfig(bank=bank, out=out, count=count, size=size, supersample=supersample, seed=seed,
-                           shard_size=shard_size, workers=workers, egl_device=egl_device, time_budget=time_budget,
-                           max_frame_ms=max_frame_ms, shards=parse_shard_range(shard_range) if shard_range else None)
-        bar = None
-
-        def on_event(kind, **info):
-            nonlocal bar
-            if kind == "start":
-                click.echo(f"bank {bank}: {len(info['bank'])} shaders, hash {info['bank_hash'][:12]}; "
-                           f"{info['todo']} of {info['shards']} shards to render ({info['images']} images)", err=True)
-                bar = tqdm(total=info["images"], unit="img", desc="render", file=sys.stderr, dynamic_ncols=True,
-                           delay=0.5)
-                bar.checks = None
-            elif kind == "checking":
-                bar.checks = tqdm(total=info["n"], unit="shader", desc="check", file=sys.stderr, dynamic_ncols=True, leave=False)
-            elif kind == "checked" and getattr(bar, "checks", None) is not None:
-                bar.checks.update(1)
-            elif kind == "renderer":
-                if bar.checks is not None:
-                    bar.checks.close()
-                click.echo(f"rendering on {info['GL_RENDERER']} ({info['GL_VERSION']})", err=True)
-            elif kind == "progress" and bar is not None:
-                bar.update(info["n"])
-            elif kind == "excluded":
-                detail = _first_line(info.get("detail"))
-                click.echo(f"excluded shader {info['name']}: {info['reason']}" + (f": {detail}" if detail else ""), err=True)
-            elif kind == "redo":
-                click.echo(f"re-rendering {len(info['shards'])} shard(s) that used a shader excluded later", err=True)
-
-        manifest = render_set(cfg, on_event)
-        if bar is not None:
-            bar.close()
+        try:
+            cfg = RenderConfig(bank=bank, out=out, count=count, size=size, supersample=supersample, seed=seed,
+                               shard_size=shard_size, workers=workers, egl_device=egl_device,
+                               time_budget=time_budget, max_frame_ms=max_frame_ms, keep_static=keep_static,
+                               shards=parse_shard_range(shard_range) if shard_range else None)
+            manifest = render_set(cfg, on_event)
+        finally:
+            for bar in bars.values():
+                bar.close()
     except ERRORS as exc:
         _fail(exc)
+    except KeyboardInterrupt:
+        _interrupted(f"finished shards in {out} are kept; run the same command again to render the rest")
     ex = manifest["bank"]["excluded"]
     click.echo(f"{out}: {manifest['num_samples']} images in {len(manifest['shards'])} shards"
                f"{'' if manifest['complete'] else ' (incomplete set: other shards still to render)'}; "
@@ -149,6 +173,8 @@ def preview_cmd(directory, bank, out, count, per_shader, size, cell, workers):
     if (directory is None) == (bank is None):
         raise click.UsageError("give either a shard-set DIRECTORY or --bank PATH")
     try:
+        if bank:
+            validate_options(size=size, supersample=2, per_shader=per_shader, workers=workers)
         if directory:
             sheet = sheet_from_shards(directory, n=count, cell=cell)
         else:
@@ -157,6 +183,8 @@ def preview_cmd(directory, bank, out, count, per_shader, size, cell, workers):
             sheet = sheet_from_frames(results, per_shader, cell)
     except ERRORS as exc:
         _fail(exc)
+    except KeyboardInterrupt:
+        _interrupted("no sheet written")
     sheet.save(out)
     click.echo(f"wrote {out} ({sheet.width}x{sheet.height})")
 
@@ -181,6 +209,9 @@ def bank_check_cmd(path, sizes, supersample, frames, time_budget, max_frame_ms, 
     from render.pool import WorkerPool, worker_count, worker_settings
 
     try:
+        for size in sizes:
+            validate_options(size=size, supersample=supersample, frames=frames, time_budget=time_budget,
+                             max_frame_ms=max_frame_ms, workers=workers)
         bank = load_bank(path)
         bad = 0
         for s in bank.shaders:
@@ -191,7 +222,7 @@ def bank_check_cmd(path, sizes, supersample, frames, time_budget, max_frame_ms, 
         for size in sizes:
             settings = worker_settings(path, bank.hash, size, supersample)
             with WorkerPool(worker_count(workers, len(usable)), settings, time_budget) as pool:
-                results = check_shaders(bank, pool, usable, frames, max_frame_ms)
+                results = check_shaders(pool, usable, frames, max_frame_ms)
             ms = []
             for name in usable:
                 r = results[name]
@@ -206,6 +237,8 @@ def bank_check_cmd(path, sizes, supersample, frames, time_budget, max_frame_ms, 
                            f"median {ms[len(ms) // 2]:.2f}, max {ms[-1]:.2f}")
     except ERRORS as exc:
         _fail(exc)
+    except KeyboardInterrupt:
+        _interrupted("the check stopped before every shader was tried")
     if not as_json:
         click.echo(f"{path}: {len(bank)} shaders, {bad} problem(s)")
     sys.exit(1 if bad and not allow_failures else 0)

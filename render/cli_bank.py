@@ -55,6 +55,7 @@ def bank_stats_cmd(paths, size, per_shader, supersample, seed, limit, workers, t
     With several banks, a last table puts their overall figures side by side."""
     from render.params import NoUsableShaderError
     from render.pool import RenderWorkerError
+    from render.run import RenderConfigError, validate_options
     from render.stats import (StatsConfig, bank_stats, contact_sheet, format_comparison, format_table, headline,
                               side_by_side)
 
@@ -72,6 +73,13 @@ def bank_stats_cmd(paths, size, per_shader, supersample, seed, limit, workers, t
 
     reports, sheets = [], []
     try:
+        validate_options(size=size, supersample=supersample, per_shader=per_shader, time_budget=time_budget,
+                         max_frame_ms=max_frame_ms, seed=seed, workers=workers)
+        if limit is not None and limit < 1:
+            raise RenderConfigError(f"--limit must be at least 1 (got {limit}); leave it out to measure every shader")
+        if not 0 < dup_threshold <= 1:
+            raise RenderConfigError(f"--dup-threshold must lie in (0, 1] (got {dup_threshold:g}): it is a distance "
+                                    f"between images, which lies in [0, 1]")
         for path in paths:
             click.echo(f"{path}:", err=True)
             report, results = bank_stats(path, cfg, on_event)
@@ -86,7 +94,10 @@ def bank_stats_cmd(paths, size, per_shader, supersample, seed, limit, workers, t
             image = sheets[0] if len(sheets) == 1 else side_by_side(sheets, [headline(r) for r in reports])
             image.save(sheet)
             click.echo(f"wrote {sheet}", err=True)
-    except (BankError, RenderWorkerError, NoUsableShaderError, OSError) as exc:
+    except (BankError, RenderConfigError, RenderWorkerError, NoUsableShaderError, OSError) as exc:
         _fail(exc)
+    except KeyboardInterrupt:
+        click.echo("\ninterrupted: no report written", err=True)
+        raise SystemExit(130) from None
     if len(reports) > 1 and not as_json:
         click.echo(format_comparison(reports))

@@ -3,23 +3,32 @@
 Resumable by construction: a shard is written to a temporary name and renamed when complete, its
 record goes to `.parts/`, and every sample follows from (seed, index, attempt). Running the same
 command again after a kill renders only what is missing and ends with the same bytes.
+
+A render owns its directory through `.parts/config.json` and holds `.parts/lock` while it runs
+(render/outdir.py): it refuses a directory holding a set it did not make (curated, or its `.parts/`
+deleted) and a directory another render is writing.
 """
 from __future__ import annotations
 
 import json
 import logging
-import os
+import math
 import time
-from dataclasses import asdict, dataclass
+from collections import deque
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from render.bank import Bank, load_bank
+from render.outdir import LOCK_NAME, ForeignSetError, load_json, output_lock, refuse_foreign_set, save_json
 from render.params import NoUsableShaderError
-from render.pool import WorkerPool, worker_count, worker_settings
+from render.pool import (CheckJob, Checked, Excluded, Frames, FramesJob, Lost, Progress, RenderWorkerError, ShardDone,
+                         ShardJob, WorkerPool, worker_count, worker_settings)
 from shards import format as fmt
 
 log = logging.getLogger(__name__)
+MAX_SHARDS = 10 ** 6  # shard names have six digits (shards/README.md)
+MAX_FRAME_PX = 2048  # the side of the largest frame a worker draws (the atlas, render/context.py)
 
 
 class RenderConfigError(Exception):
@@ -44,25 +53,61 @@ class RenderConfig:
     check_frames: int = 2
     batch: int = 16                # frames per draw batch (one heartbeat each)
     max_attempts: int = 64
+    keep_static: bool = False      # render shaders whose every check draw looks the same (excluded by default)
 
     def output_config(self) -> dict:
         """The options that determine the shards' bytes: they go into the manifest and must match on resume."""
-        return {"count": self.count, "size": self.size, "supersample": self.supersample, "seed": self.seed,
-                "shard_size": self.shard_size, "max_frame_ms": self.max_frame_ms, "max_attempts": self.max_attempts}
+        config = {"count": self.count, "size": self.size, "supersample": self.supersample, "seed": self.seed,
+                  "shard_size": self.shard_size, "max_frame_ms": self.max_frame_ms, "max_attempts": self.max_attempts}
+        # Only when set: the default leaves the config of sets begun before the option existed as it was,
+        # so they still resume.
+        if self.keep_static:
+            config["keep_static"] = True
+        return config
 
     def validate(self) -> None:
-        for key in ("count", "size", "supersample", "shard_size", "batch", "max_attempts", "check_frames"):
+        for key in ("count", "shard_size", "batch", "max_attempts", "check_frames"):
             if getattr(self, key) < 1:
                 raise RenderConfigError(f"--{key.replace('_', '-')} must be at least 1 (got {getattr(self, key)})")
-        if self.size * self.supersample > 2048:
-            raise RenderConfigError(f"size x supersample = {self.size * self.supersample} px exceeds 2048")
-        if self.time_budget <= 0:
-            raise RenderConfigError("--time-budget must be positive")
-        n = len(fmt.shard_ranges(self.count, self.shard_size))
+        validate_options(size=self.size, supersample=self.supersample, time_budget=self.time_budget,
+                         max_frame_ms=self.max_frame_ms, seed=self.seed, workers=self.workers,
+                         egl_device=self.egl_device)
+        if self.count > 10 ** fmt.KEY_DIGITS:
+            raise RenderConfigError(f"--count {self.count} exceeds what the shard format numbers "
+                                    f"({10 ** fmt.KEY_DIGITS}: sample keys have {fmt.KEY_DIGITS} digits)")
+        n = -(-self.count // self.shard_size)
+        if n > MAX_SHARDS:
+            raise RenderConfigError(f"--count {self.count} in shards of {self.shard_size} makes {n} shards, more than "
+                                    f"the format's {MAX_SHARDS} (shard-NNNNNN.tar); pass a larger --shard-size")
         if self.shards is not None:
             a, b = self.shards
             if not (0 <= a < b <= n):
                 raise RenderConfigError(f"--shards {a}:{b} is outside the {n} shards of this config (0:{n})")
+
+
+def validate_options(**options) -> None:
+    """Refuse, as RenderConfigError naming the option, values no render, check or sample can work with.
+
+    Known names: size, supersample, frames, per_shader (at least 1; size x supersample at most 2048 px), time_budget
+    (positive), max_frame_ms (positive and finite: it goes into the manifest), seed, workers, egl_device
+    (0 or more; None allowed)."""
+    def flag(key):
+        return "--" + key.replace("_", "-")
+
+    for key in ("size", "supersample", "frames", "per_shader"):
+        if key in options and options[key] < 1:
+            raise RenderConfigError(f"{flag(key)} must be at least 1 (got {options[key]})")
+    if "size" in options and options["size"] * options.get("supersample", 1) > MAX_FRAME_PX:
+        raise RenderConfigError(f"size x supersample = {options['size'] * options.get('supersample', 1)} px exceeds "
+                                f"{MAX_FRAME_PX}; pass a smaller --size or --supersample")
+    for key in ("seed", "workers", "egl_device"):
+        if options.get(key) is not None and options[key] < 0:
+            raise RenderConfigError(f"{flag(key)} must be 0 or more (got {options[key]})")
+    if "time_budget" in options and not options["time_budget"] > 0:
+        raise RenderConfigError(f"--time-budget must be positive (got {options['time_budget']:g})")
+    if "max_frame_ms" in options and not 0 < options["max_frame_ms"] < math.inf:
+        raise RenderConfigError(f"--max-frame-ms must be positive and finite (got {options['max_frame_ms']:g}); "
+                                f"every shader takes some time per frame, 500 (the default) suits llvmpipe at 64 px")
 
 
 def parse_shard_range(text: str) -> tuple[int, int]:
@@ -80,28 +125,24 @@ def _noop(*_args, **_kw):
     pass
 
 
-def check_shaders(bank: Bank, pool: WorkerPool, names: list[str], frames: int, max_frame_ms: float,
+def check_shaders(pool: WorkerPool, names: list[str], frames: int, max_frame_ms: float,
                   on_event: Event = _noop) -> dict[str, dict]:
-    """Compile and time each named shader in the pool; a hang kills only the worker it hung in."""
+    """Compile and time each named shader in the pool; a hang kills only the worker it hung in.
+
+    Returns name -> {"status", "detail", "ms"}; status is ok, compile, unsupported, static, slow or hang."""
     results: dict[str, dict] = {}
-    todo = list(names)
-    while todo or any(s.job for s in pool.slots.values()):
-        for wid in pool.idle():
-            if not todo:
-                break
-            pool.submit(wid, ("check", todo.pop(0), frames))
-        for ev in pool.poll():
-            if ev[0] == "checked":
-                _, _, name, status, detail, ms = ev
-                if status == "ok" and ms is not None and ms > max_frame_ms:
-                    status, detail = "slow", f"{ms:.0f} ms per frame > {max_frame_ms:g} ms"
-                results[name] = {"status": status, "detail": detail, "ms": ms}
-                on_event("checked", name=name, **results[name])
-            elif ev[0] == "lost":
-                _, _, job, shader, why = ev
-                name = job[1]
-                results[name] = {"status": "hang", "detail": why, "ms": None}
-                on_event("checked", name=name, **results[name])
+    for ev in pool.dispatch(deque(CheckJob(name, frames) for name in names)):
+        if isinstance(ev, Checked):
+            name, status, detail = ev.shader, ev.status, ev.detail
+            if status == "ok" and ev.ms is not None and ev.ms > max_frame_ms:
+                status, detail = "slow", f"{ev.ms:.2f} ms per frame > {max_frame_ms:g} ms (--max-frame-ms)"
+            results[name] = {"status": status, "detail": detail, "ms": ev.ms}
+        elif isinstance(ev, Lost):
+            name = ev.job.shader
+            results[name] = {"status": "hang", "detail": ev.why, "ms": None}
+        else:
+            continue
+        on_event("checked", name=name, **results[name])
     return results
 
 
@@ -116,23 +157,18 @@ def sample_frames(bank_path: str, names: list[str], n: int, size: int, supersamp
     bank = load_bank(bank_path)
     settings = worker_settings(bank_path, bank.hash, size, supersample, egl_device)
     results: dict[str, dict] = {}
-    todo = list(names)
-    workers = worker_count(workers, len(todo))
-    with WorkerPool(workers, settings, time_budget) as pool:
-        while todo or any(s.job for s in pool.slots.values()):
-            for wid in pool.idle():
-                if not todo:
-                    break
-                pool.submit(wid, ("frames", todo.pop(0), n, seed))
-            for ev in pool.poll():
-                if ev[0] == "frames":
-                    name, status = ev[2], ev[3]
-                    results[name] = {"status": "ok", "images": ev[4]} if status == "ok" else {"status": status, "detail": ev[4]}
-                    on_event("frames", name=name, status=status)
-                elif ev[0] == "lost":
-                    name = ev[2][1]
-                    results[name] = {"status": "hang", "detail": ev[4]}
-                    on_event("frames", name=name, status="hang")
+    with WorkerPool(worker_count(workers, len(names)), settings, time_budget) as pool:
+        for ev in pool.dispatch(deque(FramesJob(name, n, seed) for name in names)):
+            if isinstance(ev, Frames):
+                name = ev.shader
+                results[name] = ({"status": "ok", "images": ev.images} if ev.status == "ok"
+                                 else {"status": ev.status, "detail": ev.detail})
+            elif isinstance(ev, Lost):
+                name = ev.job.shader
+                results[name] = {"status": "hang", "detail": ev.why}
+            else:
+                continue
+            on_event("frames", name=name, status=results[name]["status"])
     return results
 
 
@@ -144,15 +180,21 @@ def render_set(cfg: RenderConfig, on_event: Event = _noop) -> dict:
     """
     cfg.validate()
     bank = load_bank(cfg.bank)
-    bank_hash = bank.hash
     out = Path(cfg.out)
+    refuse_foreign_set(out)
     parts = out / fmt.PARTS_DIR
     parts.mkdir(parents=True, exist_ok=True)
+    with output_lock(parts / LOCK_NAME):
+        return _render_locked(cfg, bank, out, parts, on_event)
+
+
+def _render_locked(cfg: RenderConfig, bank: Bank, out: Path, parts: Path, on_event: Event) -> dict:
+    bank_hash = bank.hash
     _pin_config(parts / "config.json", {"bank_hash": bank_hash, **cfg.output_config()})
     ranges = fmt.shard_ranges(cfg.count, cfg.shard_size)
     a, b = cfg.shards or (0, len(ranges))
     wanted = list(range(a, b))
-    excluded = _load_json(parts / "excluded.json", {})  # name -> {"reason", "detail"}
+    excluded = load_json(parts / "excluded.json", {})  # name -> {"reason", "detail"}
     for s in bank.shaders:
         if not s.usable and s.name not in excluded:
             excluded[s.name] = {"reason": "unsupported", "detail": s.unsupported}
@@ -163,7 +205,7 @@ def render_set(cfg: RenderConfig, on_event: Event = _noop) -> dict:
     on_event("start", shards=len(wanted), todo=len(todo), images=n_samples, bank=bank, bank_hash=bank_hash)
     settings = worker_settings(cfg.bank, bank_hash, cfg.size, cfg.supersample, cfg.egl_device, cfg.batch)
     renderer = None
-    checked = _load_json(parts / "checked.json", {})
+    checked = load_json(parts / "checked.json", {})
     unchecked = [s.name for s in bank.shaders if s.usable and s.name not in checked]
     # the shader check is one job per shader; without it, no more workers than shards to render
     workers = worker_count(cfg.workers, len(unchecked) or len(todo))
@@ -176,73 +218,88 @@ def render_set(cfg: RenderConfig, on_event: Event = _noop) -> dict:
                 def keep(kind, **info):  # persist check results as they come: a kill loses little
                     nonlocal last_save
                     on_event(kind, **info)
-                    if kind == "checked":
-                        checked[info["name"]] = {k: info[k] for k in ("status", "detail", "ms")}
-                        if time.monotonic() - last_save > 5:
-                            _save_json(parts / "checked.json", checked)
-                            last_save = time.monotonic()
+                    checked[info["name"]] = {k: info[k] for k in ("status", "detail", "ms")}
+                    if time.monotonic() - last_save > 5:
+                        save_json(parts / "checked.json", checked)
+                        last_save = time.monotonic()
 
-                check_shaders(bank, pool, unchecked, cfg.check_frames, cfg.max_frame_ms, keep)
-                _save_json(parts / "checked.json", checked)
+                check_shaders(pool, unchecked, cfg.check_frames, cfg.max_frame_ms, keep)
+                save_json(parts / "checked.json", checked)
             for name, r in checked.items():
-                if r["status"] != "ok" and name not in excluded:
+                if r["status"] != "ok" and not (r["status"] == "static" and cfg.keep_static) and name not in excluded:
                     excluded[name] = {"reason": r["status"], "detail": r["detail"]}
                     on_event("excluded", name=name, **excluded[name])
-            _save_json(parts / "excluded.json", excluded)
-            renderer = _render_shards(cfg, pool, ranges, todo, done, excluded, on_event, bank.names)
+            save_json(parts / "excluded.json", excluded)
+            _require_usable(cfg, bank, excluded, checked)
+            renderer = _render_shards(cfg, pool, ranges, todo, done, excluded, checked, on_event, bank)
     # A shard that used a shader excluded later (a hang found mid-run) is redone, so the set equals
     # one rendered with that exclusion from the start.
     stale = _pop_stale(done, excluded)
     if stale:
         on_event("redo", shards=stale)
         with WorkerPool(worker_count(cfg.workers, len(stale)), settings, cfg.time_budget) as pool:
-            _render_shards(cfg, pool, ranges, stale, done, excluded, on_event, bank.names)
+            _render_shards(cfg, pool, ranges, stale, done, excluded, checked, on_event, bank)
     return _write_manifest(cfg, bank, bank_hash, ranges, done, excluded, renderer)
 
 
-def _render_shards(cfg, pool, ranges, todo, done, excluded, on_event, names):
-    queue = list(todo)
+def _render_shards(cfg, pool, ranges, todo, done, excluded, checked, on_event, bank):
+    def job(k: int) -> ShardJob:  # built when sent, so it carries every exclusion known by then
+        first, count = ranges[k]
+        return ShardJob(shard=k, name=fmt.shard_name(k), first_index=first, count=count, seed=cfg.seed,
+                        excluded=tuple(sorted(excluded)), out_dir=cfg.out, max_attempts=cfg.max_attempts)
+
+    queue = deque(todo)
     t0 = time.monotonic()
     announced = False
-    while queue or any(s.job for s in pool.slots.values()):
+    for ev in pool.dispatch(queue, job):
         if pool.renderer and not announced:
             on_event("renderer", **pool.renderer)
             announced = True
-        for wid in pool.idle():
-            if not queue:
-                break
-            k = queue.pop(0)
-            first, count = ranges[k]
-            pool.submit(wid, ("shard", {"shard": k, "name": fmt.shard_name(k), "first_index": first, "count": count,
-                                        "seed": cfg.seed, "excluded": sorted(excluded), "out_dir": cfg.out,
-                                        "max_attempts": cfg.max_attempts}))
-        for ev in pool.poll():
-            kind = ev[0]
-            if kind == "progress":
-                on_event("progress", n=ev[2])
-            elif kind == "shard_done":
-                part = ev[2]
-                done[part["shard"]] = part
-                on_event("shard", **part)
-                queue += _pop_stale(done, excluded)  # rendered while a shader it used was being excluded
-            elif kind in ("exclude", "lost"):
-                if kind == "exclude":
-                    _, _, name, reason, detail, job = ev
-                else:
-                    _, _, job, name, detail = ev
-                    reason = "hang"
-                if name is None:
-                    raise RuntimeError(f"a render worker died before naming a shader ({detail})")
-                excluded[name] = {"reason": reason, "detail": detail}
-                _save_json(Path(cfg.out) / fmt.PARTS_DIR / "excluded.json", excluded)
-                on_event("excluded", name=name, **excluded[name])
-                if set(names) <= set(excluded):
-                    raise NoUsableShaderError("every shader of the bank is excluded; see the reasons above")
-                if job is not None:
-                    queue.insert(0, job[1]["shard"])
-                queue += _pop_stale(done, {name})
+        if isinstance(ev, Progress):
+            on_event("progress", n=ev.n)
+        elif isinstance(ev, ShardDone):
+            done[ev.part["shard"]] = ev.part
+            on_event("shard", **ev.part)
+            queue.extend(_pop_stale(done, excluded))  # rendered while a shader it used was being excluded
+        elif isinstance(ev, (Excluded, Lost)):
+            reason, detail = (ev.reason, ev.detail) if isinstance(ev, Excluded) else ("hang", ev.why)
+            if ev.shader is None:
+                raise RenderWorkerError(f"a render worker died before naming a shader ({detail}) while "
+                                        f"{ev.job.describe()}; the GL driver crashed: run the same command again "
+                                        f"to resume")
+            excluded[ev.shader] = {"reason": reason, "detail": detail}
+            save_json(Path(cfg.out) / fmt.PARTS_DIR / "excluded.json", excluded)
+            on_event("excluded", name=ev.shader, **excluded[ev.shader])
+            _require_usable(cfg, bank, excluded, checked)
+            queue.appendleft(ev.job.shard)
+            queue.extend(_pop_stale(done, {ev.shader}))
     log.info("rendered %d shards in %.1f s", len(todo), time.monotonic() - t0)
     return pool.renderer
+
+
+HINTS = {
+    "compile": "fix the compile errors `shaderkd bank check BANK` shows",
+    "unsupported": "the renderer cannot serve what these need (`shaderkd bank list BANK` says what)",
+    "hang": "raise --time-budget, or make the shaders cheaper",
+    "static": "pass --keep-static to render shaders that ignore their time and parameters anyway",
+}
+
+
+def _require_usable(cfg: RenderConfig, bank: Bank, excluded: dict, checked: dict) -> None:
+    """Raise NoUsableShaderError, with why and what to do, when no shader of the bank is left."""
+    if len(bank) and not set(bank.names) <= set(excluded):
+        return
+    reasons: dict[str, int] = {}
+    for name in bank.names:
+        reasons[excluded[name]["reason"]] = reasons.get(excluded[name]["reason"], 0) + 1
+    hints = dict(HINTS)
+    times = [r["ms"] for r in checked.values() if r.get("ms") is not None]
+    fastest = f" (the fastest took {min(times):.2f} ms)" if times else ""
+    hints["slow"] = f"raise --max-frame-ms above {cfg.max_frame_ms:g}{fastest}"
+    why = ", ".join(f"{n} {reason}" for reason, n in sorted(reasons.items()))
+    todo = "; ".join(hints.get(reason, f"see the reasons above ({reason})") for reason in sorted(reasons))
+    raise NoUsableShaderError(f"every one of the {len(bank)} shaders of {cfg.bank} is excluded ({why}), so there "
+                              f"is nothing to render: {todo}")
 
 
 def _pop_stale(done: dict, excluded) -> list[int]:
@@ -255,7 +312,7 @@ def _pop_stale(done: dict, excluded) -> list[int]:
 
 def _done_part(out: Path, k: int) -> dict | None:
     name = fmt.shard_name(k)
-    part = _load_json(out / fmt.PARTS_DIR / (name + ".json"), None)
+    part = load_json(out / fmt.PARTS_DIR / (name + ".json"), None)
     path = out / name
     if part is None or not path.is_file() or path.stat().st_size != part["bytes"]:
         return None
@@ -290,26 +347,16 @@ def _write_manifest(cfg, bank, bank_hash, ranges, done, excluded, renderer) -> d
 
 
 def _pin_config(path: Path, config: dict) -> None:
-    old = _load_json(path, None)
+    old = load_json(path, None)
+    if old is None and path.exists() and any(path.parent.parent.glob("shard-*.tar")):
+        # the settings that made the shards here are unknown: taking ours could pass them off as ours
+        raise ForeignSetError(
+            f"{path} is damaged, so this render cannot tell which settings made the shards in {path.parent.parent}; "
+            f"delete that directory to start over, or pass another --out")
     if old is None:
-        _save_json(path, config)
+        save_json(path, config)
     elif old != config:
         diff = {k: (old.get(k), config.get(k)) for k in set(old) | set(config) if old.get(k) != config.get(k)}
         raise RenderConfigError(
             f"{path.parent.parent} already holds a render with other settings ({diff}, as (there, now)); "
             f"use another --out, or delete that directory to start over")
-
-
-def _load_json(path: Path, default):
-    try:
-        return json.loads(path.read_text())
-    except FileNotFoundError:
-        return default
-    except ValueError:  # a torn write from a kill: treat as absent, it will be redone
-        return default
-
-
-def _save_json(path: Path, obj) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(obj, sort_keys=True, indent=1))
-    os.replace(tmp, path)

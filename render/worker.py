@@ -15,12 +15,13 @@ Events (worker -> parent): ("ready", wid, renderer_info)
                            ("progress", wid, n_images)
                            ("exclude", wid, name, reason, detail)   (then the shard is abandoned)
                            ("shard_done", wid, part_record)
-                           ("failed", wid, traceback_text)
+                           ("failed", wid, failure)  see _failure: the exception, for the parent to explain
 """
 from __future__ import annotations
 
 import json
 import os
+import signal
 import time
 import traceback
 from collections import defaultdict
@@ -34,6 +35,14 @@ from render.params import draw
 from shards import format as fmt
 
 CHECK_SEED = 0x5EED
+
+
+class BankChanged(Exception):
+    """The bank's files changed between the parent's load and this worker's (the parent explains it)."""
+
+
+class DegenerateFrames(Exception):
+    """A sample drew max_attempts degenerate frames in a row (the parent explains it)."""
 
 
 class ExcludeShader(Exception):
@@ -53,6 +62,10 @@ class _Channel:
 
 
 def worker_main(wid: int, settings: dict, tasks, conn) -> None:
+    # Ctrl-C goes to the whole process group: the parent answers it and kills the workers. The pool
+    # starts us with SIGINT blocked, so ignoring it before unblocking loses nothing and prints nothing.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     events = _Channel(conn)
     # Uninitialised GLSL variables read as zero, as WebGL guarantees: external (Shadertoy, twigl)
     # shaders rely on it, and it makes such reads deterministic. Set here, in the render process
@@ -65,13 +78,13 @@ def worker_main(wid: int, settings: dict, tasks, conn) -> None:
 
         bank = load_bank(settings["bank_path"])
         if bank.hash != settings["bank_hash"]:
-            raise RuntimeError(f"the bank at {settings['bank_path']} changed while rendering "
+            raise BankChanged(f"the bank at {settings['bank_path']} changed while rendering "
                                f"(hash {bank.hash[:12]} != {settings['bank_hash'][:12]})")
         gl = GLRenderer(settings["size"] * settings["supersample"], settings.get("egl_device"))
         state = _Worker(wid, settings, bank, gl, events)
         events.put(("ready", wid, gl.info))
-    except Exception:
-        events.put(("failed", wid, traceback.format_exc()))
+    except Exception as exc:
+        events.put(("failed", wid, _failure(exc, "start")))
         return
     while True:
         msg = tasks.get()
@@ -86,8 +99,17 @@ def worker_main(wid: int, settings: dict, tasks, conn) -> None:
                 state.frames(msg[1], msg[2], msg[3])
         except ExcludeShader as exc:
             events.put(("exclude", wid, exc.name, exc.reason, exc.detail))
-        except Exception:
-            events.put(("failed", wid, traceback.format_exc()))
+        except Exception as exc:
+            events.put(("failed", wid, _failure(exc, msg[0])))
+
+
+def _failure(exc: Exception, stage: str) -> dict:
+    """What the parent needs to explain a failure in one paragraph (an exception may not unpickle there)."""
+    frame = traceback.extract_tb(exc.__traceback__)[-1:] or [None]
+    at = f"{os.path.basename(frame[0].filename)}:{frame[0].lineno} in {frame[0].name}" if frame[0] else ""
+    return {"type": type(exc).__name__, "message": str(exc), "stage": stage, "at": at,
+            "errno": getattr(exc, "errno", None), "filename": getattr(exc, "filename", None),
+            "traceback": traceback.format_exc()}
 
 
 class _Worker:
@@ -127,12 +149,20 @@ class _Worker:
         try:
             specs = [draw(CHECK_SEED, i, 0, [name], set()) for i in range(n_frames + 1)]
             uniforms = [_uniforms(s) for s in specs]
-            self.draw_frames(name, uniforms[:1])
+            warm = self.draw_frames(name, uniforms[:1])
             t0 = time.perf_counter()
             frames = self.draw_frames(name, uniforms[1:])
             ms = 1000.0 * (time.perf_counter() - t0) / n_frames
-            _, reasons = F.finish(frames, self.settings["supersample"])
-            bad = sum(1 for r in reasons if r)
+            images, reasons = F.finish(np.concatenate([warm, frames]), self.settings["supersample"])
+            if _all_alike(images):  # a suspect: only suspects pay for the draws that make sure
+                probes = [_uniforms(draw(CHECK_SEED, i, 0, [name], set()))
+                          for i in range(n_frames + 1, n_frames + 1 + STATIC_PROBES)]
+                images = np.concatenate([images, F.finish(self.draw_frames(name, probes), self.settings["supersample"])[0]])
+            if _all_alike(images):
+                self.events.put(("checked", self.wid, name, "static", f"the same image for all {len(images)} test "
+                                 f"draws of time and parameters: it ignores them (or the driver cut its loop short)", ms))
+                return
+            bad = sum(1 for r in reasons[1:] if r)
             detail = f"{bad}/{n_frames} test frames degenerate" if bad else ""
             self.events.put(("checked", self.wid, name, "ok", detail, ms))
         except ExcludeShader as exc:
@@ -179,8 +209,8 @@ class _Worker:
                         rejected[reason] += 1
                         attempts[spec.index] += 1
                         if attempts[spec.index] >= job["max_attempts"]:
-                            raise RuntimeError(f"sample {spec.index}: {job['max_attempts']} degenerate frames in a row; "
-                                               f"the bank makes too many flat or NaN images")
+                            raise DegenerateFrames(f"sample {spec.index} drew {job['max_attempts']} degenerate (flat or NaN) "
+                                                   f"frames in a row")
                         pending.append(spec.index)
                         continue
                     shader = self.shaders[name]
@@ -201,6 +231,21 @@ class _Worker:
         tmp.write_text(json.dumps(part, sort_keys=True))
         os.replace(tmp, part_path)
         self.events.put(("shard_done", self.wid, part))
+
+
+# Two draws of a shader with other time and parameters differing by at most this (of 255) in every
+# pixel count as the same image: a shader whose every test draw looks alike ignores its inputs.
+STATIC_TOLERANCE = 2
+# Further draws of a shader whose check draws all looked alike, before calling it static: a Shadertoy
+# shader that reacts only to a pressed mouse (a third of the draws) passes 3 draws unseen 30% of the
+# time, 19 draws 0.05% of the time.
+STATIC_PROBES = 16
+
+
+def _all_alike(images: np.ndarray) -> bool:
+    """uint8 [n, H, W, 3] with n >= 2: is every image within STATIC_TOLERANCE of the first?"""
+    diff = np.abs(images.astype(np.int16) - images[:1].astype(np.int16))
+    return len(images) >= 2 and int(diff.max()) <= STATIC_TOLERANCE
 
 
 def _uniforms(spec) -> dict:
