@@ -19,7 +19,7 @@ from train.checkpoint import load_model
 from train.datasets import DatasetError, DatasetNotFoundError, open_dataset
 from train.evaluate import evaluate, format_report
 from train.models import Normalized
-from train.teacher import TeacherConfig, TeacherTrainingError, random_crop, random_flip, train_teacher
+from train.teacher import TeacherConfig, TeacherTrainingError, train_teacher
 
 torch.set_num_threads(1)
 COLOURS = {"blue": (0, 0, 255), "green": (0, 255, 0), "red": (255, 0, 0)}
@@ -150,19 +150,6 @@ def test_eval_json_output_schema(tmp_path):
     table = CliRunner().invoke(eval_cmd, [
         "--model", str(tmp_path / "colour.pt"), "--data", f"folder:{root}"])
     assert table.exit_code != 0 and "--mean and --std" in table.output
-
-
-def test_random_crop_takes_one_window_per_image_and_flip_mirrors():
-    x = torch.arange(2 * 1 * 6 * 6, dtype=torch.float32).view(2, 1, 6, 6)
-    out = random_crop(x, 2, torch.Generator().manual_seed(0))
-    assert out.shape == x.shape
-    padded = torch.nn.functional.pad(x, (2,) * 4, mode="reflect")
-    for i in range(2):
-        assert any(torch.equal(out[i, 0], padded[i, 0, dy:dy + 6, dx:dx + 6])
-                   for dy in range(5) for dx in range(5))
-    flipped = random_flip(x, torch.Generator().manual_seed(0))
-    assert all(torch.equal(flipped[i], x[i]) or torch.equal(flipped[i], x[i].flip(2))
-               for i in range(2))
 
 
 def test_teacher_recipe_learns_a_separable_set_writes_a_card_and_resumes(tmp_path):

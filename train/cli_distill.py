@@ -86,7 +86,7 @@ def curate_cmd(teacher, shards_dir, out, per_class, batch_size, shard_size, devi
     from tqdm import tqdm
 
     from train.curate import curate
-    from train.distill import pick_device
+    from train.loop import pick_device
 
     _logging()
     try:

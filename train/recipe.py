@@ -18,7 +18,7 @@ from pathlib import Path
 from train.attack import AttackConfig
 from train.augment import AugmentConfig
 from train.methods import METHODS, REAL_METHODS
-from train.methods.sources import GeneratorConfig
+from train.methods.generators import GeneratorConfig
 
 REPO = Path(__file__).resolve().parents[1]
 RECIPES_DIR = Path(__file__).parent / "recipes"
