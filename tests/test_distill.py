@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,8 +10,6 @@ import pytest
 import torch
 
 from conftest import Interrupted, metrics, tiny_recipe
-from test_shardset import write_random_set
-from train.augment import AugmentConfig
 from train.checkpoint import load_model, make_card, save_model
 from train.distill import RunDirError, distill
 from train.models import Normalized, create_model

@@ -63,7 +63,7 @@ def distill_cmd(recipe_name, overrides, out, progress):
                 bar.write(f"step {e['step']}: {metrics}{' (best)' if e['best'] else ''}")
 
         try:
-            report = distill(recipe, out, on_event=on_event)
+            distill(recipe, out, on_event=on_event)
         finally:
             bar.close()
     except _errors() as exc:

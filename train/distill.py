@@ -22,13 +22,12 @@ from typing import Callable
 import torch
 
 from train.checkpoint import load_model, make_card, save_model
-from train.loop import EMA, Plan, Trainer, lr_factor, make_optimizer, pick_device, record, set_threads, train
+from train.loop import Plan, make_trainer, new_state, pick_device, record, set_threads, train
 from train.methods.source import Context, source_class
 from train.models import Normalized, create_model
 from train.recipe import Recipe, expand
-from train.report import Scorer, finish, open_real, selection
-from train.runstate import (RunDirError, RunState, load_run_recipe, prepare_run_dir, seed_everything,  # noqa: F401
-                            truncate_metrics, versions)
+from train.report import Scorers, finish
+from train.runstate import RunDirError, load_run_recipe, prepare_run_dir, seed_everything, versions  # noqa: F401
 
 log = logging.getLogger(__name__)
 TIMING_KEYS = ("img_per_s", "elapsed_s")   # the metrics that differ between identical runs
@@ -40,7 +39,7 @@ def distill(recipe: Recipe, out: Path | str, on_event: Callable[[dict], None] | 
     on_event receives {"event": "step", "step", "total"} after every step and every metrics record
     ({"event": "train"|"eval"|"generator", ...}) as it is written."""
     out, ev, o, d = Path(out), recipe.eval, recipe.optim, recipe.data
-    resuming = prepare_run_dir(out, recipe)
+    prepare_run_dir(out, recipe)
     device = pick_device(recipe.run.device)
     set_threads(recipe.run.threads, device)
     (out / "versions.json").write_text(json.dumps(versions(device), indent=1) + "\n")
@@ -53,19 +52,7 @@ def distill(recipe: Recipe, out: Path | str, on_event: Callable[[dict], None] | 
     ctx = Context(teacher, tcard, device, fmt, cuda)
     source = source_class(recipe.method).from_recipe(recipe, ctx)
 
-    held_images = source.holdout(d.holdout_images)     # only sources that read shards hold some out
-    held = Scorer(held_images, None, size, channels, device, ev.batch_size) if held_images is not None else None
-    if held is not None:
-        held.labels = held.predict(teacher, cuda)      # agreement = top-1 against the teacher's labels
-    notes: list[str] = []
-    val = open_real(ev.val, "validation", size, channels, device, ev.batch_size, notes)
-    monitor = open_real(ev.monitor, "monitor", size, channels, device, ev.batch_size, notes)
-    score_by, selected_by, why = selection(ev, val, held)
-    notes += ([why] if why else []) + ctx.notes
-
-    def evaluate(model) -> dict:
-        scorers = {"holdout_agreement": held, "val_top1": val, "monitor_top1": monitor}
-        return {k: s.top1(model, cuda) for k, s in scorers.items() if s is not None}
+    scorers = Scorers.open(recipe, source.holdout(d.holdout_images), teacher, tcard, device)   # shards only
 
     def card(split: str, acc: dict | None) -> dict:
         how = f"distilled from {recipe.teacher} on" if source.uses_teacher else "trained from scratch on"
@@ -74,25 +61,17 @@ def distill(recipe: Recipe, out: Path | str, on_event: Callable[[dict], None] | 
                          recipe={"recipe": recipe.name, "run_dir": str(out), "step": state.step, "split": split})
 
     def save_best(model, values: dict) -> None:
+        val = scorers.val
         acc = {"top1": values["val_top1"], "split": expand(ev.val), "n": len(val.x)} if val is not None else None
         save_model(out / "best", model, card("best", acc))
 
-    optimizer = make_optimizer(student, o)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: lr_factor(s, o))
-    ema = EMA(student, o.ema_decay) if o.ema_decay > 0 else None
-    trainer = Trainer(student, optimizer, scheduler, source, teacher, o, device, cuda, fmt, ema)
-    state = RunState(loss_sum=torch.zeros((), device=device), class_freq=torch.full((len(classes),), 1 / len(classes),
-                     device=device), parts={"student": student, "optimizer": optimizer, "scheduler": scheduler,
-                                            "ema": ema, "source": source})
-    plan = Plan(o.steps, recipe.run.log_every, ev.every, recipe.run.ckpt_every, evaluate, score_by,
-                selected_by == "last", save_best, lambda model: save_model(out / "last", model, card("last", None)),
+    trainer = make_trainer(student, source, teacher, o, device, cuda, fmt)
+    state = new_state(trainer, len(classes))
+    plan = Plan(o.steps, recipe.run.log_every, ev.every, recipe.run.ckpt_every, scorers.evaluate, scorers.score_by,
+                scorers.selected_by == "last", save_best, lambda m: save_model(out / "last", m, card("last", None)),
                 out / "metrics.jsonl", on_event or (lambda e: None))
-    if resuming:
-        state.load(out / "state.pt", device)
-        truncate_metrics(plan.metrics, state.step)
+    if state.resume(out, device):
         log.info("resuming %s at step %d (epoch %d, batch %d)", out, state.step, state.epoch, state.batch_in_epoch)
-    elif plan.metrics.exists():
-        plan.metrics.unlink()   # a run killed before its first checkpoint starts over
 
     def on_generator_step(i: int, n: int, terms: dict) -> None:
         plan.emit({"event": "generator_step", "step": i, "total": n})
@@ -102,6 +81,5 @@ def distill(recipe: Recipe, out: Path | str, on_event: Callable[[dict], None] | 
     if source.prepare(student, on_generator_step):   # RDSKD: the generator phase, checkpointed
         state.save(out / "state.pt")
     train(trainer, state, plan, out / "state.pt")
-    reuse = {spec: scorer for spec, scorer in ((ev.monitor, monitor), (ev.val, val)) if spec and scorer is not None}
-    return finish(out, recipe, teacher, tcard, device, held, val, notes, selected_by, state.best_step,
-                  state.wall(), state.images_seen, opened=reuse)
+    return finish(out, recipe, teacher, tcard, device, scorers, scorers.notes + ctx.notes, state.best_step,
+                  state.wall(), state.images_seen)

@@ -131,6 +131,23 @@ class Trainer:
         return StepOut(loss.detach(), s_logits, t_logits.argmax(1) if t_logits is not None else labels, extra)
 
 
+def make_trainer(model: nn.Module, source, teacher: nn.Module | None, optim, device: torch.device,
+                 autocast: bool = False, memory_format=torch.contiguous_format) -> Trainer:
+    """A Trainer with the optimiser, schedule and EMA the optimiser config `optim` asks for."""
+    optimizer = make_optimizer(model, optim)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: lr_factor(s, optim))
+    ema = EMA(model, optim.ema_decay) if optim.ema_decay > 0 else None
+    return Trainer(model, optimizer, scheduler, source, teacher, optim, device, autocast, memory_format, ema)
+
+
+def new_state(trainer: Trainer, num_classes: int, config: dict | None = None) -> RunState:
+    """A RunState at step 0 that saves and restores everything of `trainer`."""
+    return RunState(loss_sum=torch.zeros((), device=trainer.device), config=config,
+                    class_freq=torch.full((num_classes,), 1 / num_classes, device=trainer.device),
+                    parts={"student": trainer.model, "optimizer": trainer.optimizer, "scheduler": trainer.scheduler,
+                           "ema": trainer.ema, "source": trainer.source})
+
+
 @dataclass
 class Plan:
     """When things happen, and what an evaluation does with the student."""

@@ -8,6 +8,7 @@ the last; test data is scored once, at the end.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -75,17 +76,46 @@ def selection(ev, val, held) -> tuple[str, str, str | None]:
     return score_by, score_by, None
 
 
-def finish(out: Path, recipe: Recipe, teacher, tcard, device, held: Scorer | None, val, notes, selected_by,
-           best_step: int, wall: float, images_seen: int, opened: dict | None = None) -> dict:
+@dataclass
+class Scorers:
+    """What a distillation run scores its student on, and how it chooses the best one."""
+    held: Scorer | None                 # held-out shader images, labelled by the teacher (agreement)
+    val: Scorer | None
+    monitor: Scorer | None
+    score_by: str                       # the metric "best" records
+    selected_by: str                    # the metric that chooses best.* ("last": the latest)
+    notes: list[str]
+    cuda: bool
+
+    @classmethod
+    def open(cls, recipe: Recipe, held_images: torch.Tensor | None, teacher, card: dict, device) -> "Scorers":
+        ev, cuda, notes = recipe.eval, device.type == "cuda", []
+        args = (card["input_size"], card["in_channels"], device, ev.batch_size)
+        held = Scorer(held_images, None, *args) if held_images is not None else None
+        if held is not None:
+            held.labels = held.predict(teacher, cuda)      # agreement = top-1 against the teacher's labels
+        val = open_real(ev.val, "validation", *args, notes)
+        monitor = open_real(ev.monitor, "monitor", *args, notes)
+        score_by, selected_by, why = selection(ev, val, held)
+        return cls(held, val, monitor, score_by, selected_by, notes + ([why] if why else []), cuda)
+
+    def evaluate(self, model: nn.Module) -> dict:
+        scorers = {"holdout_agreement": self.held, "val_top1": self.val, "monitor_top1": self.monitor}
+        return {k: s.top1(model, self.cuda) for k, s in scorers.items() if s is not None}
+
+
+def finish(out: Path, recipe: Recipe, teacher, tcard, device, scorers: Scorers, notes: list[str], best_step: int,
+           wall: float, images_seen: int) -> dict:
     """Score the best student once more (and on test data), write report.*, curves.png.
 
-    opened maps dataset specs already loaded in the run (monitor, val) to their Scorer, so a test
-    split that is also the monitored one is not decoded twice."""
+    A test split that is also the monitored or validation one is not decoded a second time."""
     from train.plots import plot_curves
-    cuda = device.type == "cuda"
+    cuda, held, val, selected_by = device.type == "cuda", scorers.held, scorers.val, scorers.selected_by
+    ev = recipe.eval
+    opened = {spec: sc for spec, sc in ((ev.monitor, scorers.monitor), (ev.val, val)) if spec and sc is not None}
     best, _ = load_model(out, device=device)
     size, channels = tcard["input_size"], tcard["in_channels"]
-    test = (opened or {}).get(recipe.eval.test) or open_real(recipe.eval.test, "test", size, channels, device,
+    test = opened.get(recipe.eval.test) or open_real(recipe.eval.test, "test", size, channels, device,
                                                               recipe.eval.batch_size, notes)
     report = {"recipe": recipe.name, "method": recipe.method, "teacher": recipe.teacher, "student": recipe.student,
               "steps": recipe.optim.steps, "best_step": best_step, "selected_by": selected_by,

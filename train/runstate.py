@@ -64,6 +64,7 @@ class RunState:
     loss_sum: torch.Tensor | float = 0.0
     class_freq: torch.Tensor | None = None   # the teacher's running class histogram (~100-step memory)
     config: dict | None = None     # what the run must match to be resumed (teacher training)
+    saved_elapsed: float = 0.0     # the training seconds state.pt holds (at the last save or load)
     parts: dict = field(default_factory=dict, repr=False)
     started: float = field(default_factory=time.perf_counter, repr=False)
 
@@ -75,7 +76,8 @@ class RunState:
 
     def save(self, path: Path) -> None:
         state = {k: getattr(self, k) for k in self.COUNTERS}
-        state.update(elapsed=self.wall(), loss_sum=float(self.loss_sum), class_freq=self.class_freq,
+        self.saved_elapsed = self.wall()
+        state.update(elapsed=self.saved_elapsed, loss_sum=float(self.loss_sum), class_freq=self.class_freq,
                      rng=rng_state(), **{k: p.state_dict() if p is not None else None for k, p in self.parts.items()})
         tmp = path.with_name(path.name + ".tmp")
         torch.save(state, tmp)
@@ -89,6 +91,7 @@ class RunState:
                               f"use a new --out")
         for k in self.COUNTERS + ("elapsed",):
             setattr(self, k, state.get(k))
+        self.saved_elapsed = self.elapsed
         self.loss_sum = torch.tensor(state["loss_sum"], device=device)
         if state.get("class_freq") is not None:
             self.class_freq = state["class_freq"].to(device)
@@ -97,6 +100,17 @@ class RunState:
                 p.load_state_dict(state[k])
         set_rng_state(state["rng"])
         self.started = time.perf_counter()
+
+    def resume(self, out: Path, device: torch.device) -> bool:
+        """Continue from out/state.pt when there is one (metrics after it are dropped); else start
+        afresh (the metrics of a run killed before its first checkpoint go). True when resuming."""
+        metrics = out / "metrics.jsonl"
+        if (out / "state.pt").is_file():
+            self.load(out / "state.pt", device)
+            truncate_metrics(metrics, self.step)
+            return True
+        metrics.unlink(missing_ok=True)
+        return False
 
 
 assert {f.name for f in fields(RunState)} >= set(RunState.COUNTERS)

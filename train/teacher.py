@@ -109,6 +109,11 @@ def augmentation(cfg: TeacherConfig, channels: int) -> AugmentConfig:
                          hflip=0.5 if flip else 0.0, jitter=0.0)
 
 
+def exact_top1(scorer: Scorer, model) -> float:
+    """Top-1 as correct / n in float64 (the figure the card has always carried)."""
+    return (scorer.predict(model, False) == scorer.labels).sum().item() / len(scorer.labels)
+
+
 def train_teacher(cfg: TeacherConfig) -> Path:
     """Train `cfg.arch` on `cfg.data`, select on `cfg.val`; return the best card's path."""
     device = pick_device(cfg.device)
@@ -154,7 +159,7 @@ def train_teacher(cfg: TeacherConfig) -> Path:
             log.info("epoch %d/%d: val top-1 %.4f%s", e["step"] // per_epoch, cfg.epochs, e["val_top1"],
                      " (best)" if e["best"] else "")
 
-    plan = Plan(o.steps, per_epoch, per_epoch, per_epoch, lambda m: {"val_top1": val.top1(m)}, "val_top1", False,
+    plan = Plan(o.steps, per_epoch, per_epoch, per_epoch, lambda m: {"val_top1": exact_top1(val, m)}, "val_top1", False,
                 lambda m, values: save_model(out / "best", m, card(state.wall())),
                 lambda m: save_model(out / "last", m, {**card(state.wall()), "accuracy": None}),
                 out / "metrics.jsonl", on_event)
@@ -166,11 +171,10 @@ def train_teacher(cfg: TeacherConfig) -> Path:
         log.info("resuming %s at epoch %d (best val %.4f)", out, state.step // per_epoch, state.best)
     elif plan.metrics.exists():
         plan.metrics.unlink()
-    trained = state.step < o.steps
     train(trainer, state, plan, out / "state.pt")
     # The final card records the whole run's time even when the best epoch came earlier.
     best_model, _ = load_model(out / "best.json", device=device)
-    return save_model(out / "best", best_model, card(state.wall() if trained else state.elapsed))
+    return save_model(out / "best", best_model, card(state.saved_elapsed))
 
 
 def _initial(cfg: TeacherConfig, train_set: LabeledImages, fresh: Normalized):

@@ -18,7 +18,6 @@ import logging
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 from train.augment import Augmenter
 from train.losses import kd_kl
