@@ -181,7 +181,7 @@ def test_rdskd_student_steps_reduce_the_kd_loss_on_the_frozen_generator():
 
 from conftest import Interrupted, method_recipe, metrics  # noqa: E402
 from train.distill import distill  # noqa: E402
-from train.loop import lr_factor  # noqa: E402
+from train.optim import lr_factor  # noqa: E402
 from train.recipe import RecipeError, load_recipe  # noqa: E402
 
 

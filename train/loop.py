@@ -11,9 +11,7 @@ checkpoint intervals.
 """
 from __future__ import annotations
 
-import copy
 import json
-import math
 import os
 import time
 from dataclasses import dataclass, field
@@ -24,6 +22,7 @@ import torch
 import torch.nn as nn
 
 from train.curate import relative_entropy
+from train.optim import EMA, lr_factor, make_optimizer
 from train.runstate import RunDirError, RunState
 
 
@@ -38,48 +37,6 @@ def pick_device(name: str) -> torch.device:
 
 def autocast(device: torch.device, enabled: bool):
     return torch.autocast(device.type, dtype=torch.bfloat16, enabled=enabled)
-
-
-def make_optimizer(model: nn.Module, cfg) -> torch.optim.Optimizer:
-    decay = [p for p in model.parameters() if p.ndim > 1]
-    no_decay = [p for p in model.parameters() if p.ndim <= 1]
-    groups = [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
-    if cfg.optimizer == "sgd":
-        return torch.optim.SGD(groups, lr=cfg.lr, momentum=cfg.momentum, nesterov=cfg.nesterov)
-    return torch.optim.AdamW(groups, lr=cfg.lr, betas=cfg.betas)
-
-
-def lr_factor(step: int, cfg) -> float:
-    """Linear warm-up to 1, then cosine down to cfg.min_lr_ratio at cfg.steps (or, for the "step"
-    schedule, x cfg.gamma at every milestone passed)."""
-    if step < cfg.warmup_steps:
-        return (step + 1) / cfg.warmup_steps
-    if cfg.schedule == "step":
-        return cfg.gamma ** sum(step >= m for m in cfg.milestones)
-    progress = (step - cfg.warmup_steps) / max(1, cfg.steps - cfg.warmup_steps)
-    return cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
-
-
-class EMA:
-    """Exponential moving average of a model's parameters (buffers are copied)."""
-
-    def __init__(self, model: nn.Module, decay: float):
-        self.decay, self.model = decay, copy.deepcopy(model).eval()
-        for p in self.model.parameters():
-            p.requires_grad_(False)
-
-    @torch.no_grad()
-    def update(self, model: nn.Module) -> None:
-        for e, p in zip(self.model.parameters(), model.parameters()):
-            e.lerp_(p.detach(), 1 - self.decay)
-        for e, b in zip(self.model.buffers(), model.buffers()):
-            e.copy_(b)
-
-    def state_dict(self) -> dict:
-        return self.model.state_dict()
-
-    def load_state_dict(self, state: dict) -> None:
-        self.model.load_state_dict(state)
 
 
 @dataclass

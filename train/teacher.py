@@ -31,13 +31,13 @@ import torch
 from .augment import AugmentConfig, Augmenter
 from .checkpoint import load_model, make_card, save_model
 from .datasets import LabeledImages, open_dataset
-from .loop import Plan, Trainer, lr_factor, make_optimizer, pick_device, train
+from .loop import Plan, make_trainer, new_state, pick_device, train
 from .methods.source import Source
 from .methods.sources import SupervisedSource
 from .models import Normalized, create_model
 from .recipe import OptimConfig
 from .report import Scorer
-from .runstate import RunDirError, RunState
+from .runstate import RunDirError
 
 log = logging.getLogger(__name__)
 
@@ -142,13 +142,9 @@ def train_teacher(cfg: TeacherConfig) -> Path:
     source: Source = SupervisedSource(train_set.images, train_set.labels, Augmenter(aug, (h, w), c), cfg.batch_size,
                                       cfg.seed, device, where=cfg.data, label_smoothing=cfg.label_smoothing,
                                       spec=cfg.data)
-    optimizer = make_optimizer(model, o)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: lr_factor(s, o))
-    trainer = Trainer(model, optimizer, scheduler, source, None, o, device, autocast, fmt)
+    trainer = make_trainer(model, source, None, o, device, autocast, fmt)
     val = Scorer(val_set.images, val_set.labels, h, c, device, 1024)   # fp32: the figure `shaderkd eval` gives
-    state = RunState(loss_sum=torch.zeros((), device=device), class_freq=torch.ones(len(train_set.classes), device=device),
-                     config={"arch": cfg.arch, "epochs": cfg.epochs},
-                     parts={"student": model, "optimizer": optimizer, "scheduler": scheduler, "source": source})
+    state = new_state(trainer, len(train_set.classes), config={"arch": cfg.arch, "epochs": cfg.epochs})
 
     def card(seconds: float) -> dict:
         return _card(cfg, train_set, val_set, mean, std, aug.hflip > 0, state.best, state.best_step // per_epoch,
