@@ -240,6 +240,9 @@ def test_rdskd_generator_phase_is_checkpointed(world, tmp_path):
 
 
 def test_step_schedule_and_method_recipes():
+    from train.methods import METHODS
+    from train.methods.source import SOURCES, source_class
+    assert source_class("dfad").__name__ == "DFADSource" and set(SOURCES) == set(METHODS)   # one source a method
     cfg = OptimConfig(steps=100, warmup_steps=0, lr=0.1, schedule="step", milestones=[20, 50], gamma=0.1)
     assert [lr_factor(s, cfg) for s in (0, 19, 20, 49, 50, 99)] == pytest.approx([1, 1, 0.1, 0.1, 0.01, 0.01])
     with pytest.raises(RecipeError, match="milestones"):

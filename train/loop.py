@@ -83,7 +83,8 @@ class Trainer:
         state.loss_sum += loss.detach()
         state.loss_n += 1
         if t_logits is not None:
-            seen = torch.bincount(t_logits.argmax(1), minlength=len(state.class_freq)).float()
+            # scatter_add, not bincount: bincount's output size depends on the data, a host sync on a GPU
+            seen = torch.zeros_like(state.class_freq).scatter_add_(0, t_logits.argmax(1), state.class_freq.new_ones(len(x)))
             state.class_freq.mul_(0.99).add_(seen / seen.sum(), alpha=0.01)
         return StepOut(loss.detach(), s_logits, t_logits.argmax(1) if t_logits is not None else labels, extra)
 

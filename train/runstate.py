@@ -12,7 +12,7 @@ import os
 import platform
 import random
 import time
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -111,9 +111,6 @@ class RunState:
             return True
         metrics.unlink(missing_ok=True)
         return False
-
-
-assert {f.name for f in fields(RunState)} >= set(RunState.COUNTERS)
 
 
 # ------------------------------------------------------------------ the run directory

@@ -31,7 +31,7 @@ def match_channels(x: torch.Tensor, channels: int) -> torch.Tensor:
         return (x * w).sum(1, keepdim=True)
     if c == 1 and channels == 3:
         return x.expand(-1, 3, -1, -1).contiguous()
-    raise InputError(f"cannot turn {c}-channel images into {channels}-channel ones (only 1 <-> 3)")
+    raise InputError(f"cannot turn {c}-channel images into {channels} channels (only 1 <-> 3 are possible)")
 
 
 @dataclass(frozen=True)
