@@ -32,7 +32,6 @@ from .augment import AugmentConfig, Augmenter
 from .checkpoint import load_model, make_card, save_model
 from .datasets import LabeledImages, open_dataset
 from .loop import Plan, make_trainer, new_state, pick_device, train
-from .methods.source import Source
 from .methods.sources import SupervisedSource
 from .models import Normalized, create_model
 from .recipe import OptimConfig
@@ -139,9 +138,8 @@ def train_teacher(cfg: TeacherConfig) -> Path:
     o = OptimConfig(optimizer="sgd", lr=cfg.lr, momentum=cfg.momentum, nesterov=cfg.nesterov,
                     weight_decay=cfg.weight_decay, steps=per_epoch * cfg.epochs,
                     warmup_steps=min(per_epoch * cfg.epochs, max(1, round(cfg.warmup_epochs * per_epoch))))
-    source: Source = SupervisedSource(train_set.images, train_set.labels, Augmenter(aug, (h, w), c), cfg.batch_size,
-                                      cfg.seed, device, where=cfg.data, label_smoothing=cfg.label_smoothing,
-                                      spec=cfg.data)
+    source = SupervisedSource(train_set.images, train_set.labels, Augmenter(aug, (h, w), c), cfg.batch_size, cfg.seed,
+                              device, where=cfg.data, label_smoothing=cfg.label_smoothing, spec=cfg.data)
     trainer = make_trainer(model, source, None, o, device, autocast, fmt)
     val = Scorer(val_set.images, val_set.labels, h, c, device, 1024)   # fp32: the figure `shaderkd eval` gives
     state = new_state(trainer, len(train_set.classes), config={"arch": cfg.arch, "epochs": cfg.epochs})
@@ -159,14 +157,11 @@ def train_teacher(cfg: TeacherConfig) -> Path:
                 lambda m, values: save_model(out / "best", m, card(state.wall())),
                 lambda m: save_model(out / "last", m, {**card(state.wall()), "accuracy": None}),
                 out / "metrics.jsonl", on_event)
-    if (out / "state.pt").is_file():
-        try:
-            state.load(out / "state.pt", device)
-        except RunDirError as exc:
-            raise TeacherTrainingError(str(exc)) from exc
-        log.info("resuming %s at epoch %d (best val %.4f)", out, state.step // per_epoch, state.best)
-    elif plan.metrics.exists():
-        plan.metrics.unlink()
+    try:
+        if state.resume(out, device):
+            log.info("resuming %s at epoch %d (best val %.4f)", out, state.step // per_epoch, state.best)
+    except RunDirError as exc:
+        raise TeacherTrainingError(str(exc)) from exc
     train(trainer, state, plan, out / "state.pt")
     # The final card records the whole run's time even when the best epoch came earlier.
     best_model, _ = load_model(out / "best.json", device=device)
