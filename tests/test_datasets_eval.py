@@ -190,6 +190,33 @@ def test_teacher_recipe_learns_a_separable_set_writes_a_card_and_resumes(tmp_pat
                                        "out": str(tmp_path / "other")}))
 
 
+def test_teacher_training_killed_mid_run_resumes_to_the_same_weights(tmp_path):
+    from conftest import Interrupted
+    rng = np.random.default_rng(1)
+    for split, n in (("train", 40), ("val", 8)):
+        for name, level in (("dark", 60), ("light", 190)):
+            (tmp_path / split / name).mkdir(parents=True)
+            for i in range(n):
+                pixels = np.clip(level + rng.normal(0, 40, (28, 28)), 0, 255).astype(np.uint8)
+                Image.fromarray(pixels, "L").save(tmp_path / split / name / f"{i}.png")
+    cfg = dict(arch="lenet5_half", data=f"folder:{tmp_path / 'train'}", val=f"folder:{tmp_path / 'val'}",
+               epochs=3, batch_size=16, lr=0.05)
+    train_teacher(TeacherConfig(**cfg, out=str(tmp_path / "straight")))
+
+    def kill_in_epoch_3(event):      # 5 steps an epoch: the last checkpoint is epoch 2's
+        if event["event"] == "step" and event["step"] == 12:
+            raise Interrupted
+
+    with pytest.raises(Interrupted):
+        train_teacher(TeacherConfig(**cfg, out=str(tmp_path / "killed")), on_event=kill_in_epoch_3)
+    train_teacher(TeacherConfig(**cfg, out=str(tmp_path / "killed")))
+    (a, _), (b, _) = load_model(tmp_path / "straight" / "last.json"), load_model(tmp_path / "killed" / "last.json")
+    assert all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values()))
+    rows = [[{k: v for k, v in json.loads(line).items() if k not in ("img_per_s", "elapsed_s")}
+             for line in (tmp_path / d / "metrics.jsonl").read_text().splitlines()] for d in ("straight", "killed")]
+    assert rows[0] == rows[1] and [r["step"] for r in rows[0] if r["event"] == "eval"] == [5, 10, 15]
+
+
 def test_torchvision_sets_that_are_absent_and_cannot_download_say_where(tmp_path, monkeypatch):
     import torchvision
 

@@ -25,6 +25,7 @@ import os
 import platform
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import torch
 
@@ -113,8 +114,11 @@ def exact_top1(scorer: Scorer, model) -> float:
     return (scorer.predict(model, False) == scorer.labels).sum().item() / len(scorer.labels)
 
 
-def train_teacher(cfg: TeacherConfig) -> Path:
-    """Train `cfg.arch` on `cfg.data`, select on `cfg.val`; return the best card's path."""
+def train_teacher(cfg: TeacherConfig, on_event: Callable[[dict], None] | None = None) -> Path:
+    """Train `cfg.arch` on `cfg.data`, select on `cfg.val`; return the best card's path.
+
+    on_event receives what the loop emits: {"event": "step", "step", "total"} after every step, and
+    every metrics record ({"event": "train"|"eval", ...}, one each per epoch) as it is written."""
     device = pick_device(cfg.device)
     torch.manual_seed(cfg.seed)
     out = Path(cfg.out)
@@ -148,15 +152,17 @@ def train_teacher(cfg: TeacherConfig) -> Path:
         return _card(cfg, train_set, val_set, mean, std, aug.hflip > 0, state.best, state.best_step // per_epoch,
                      state.step // per_epoch, seconds, device, autocast, init_card)
 
-    def on_event(e: dict) -> None:
+    def emit(e: dict) -> None:
         if e["event"] == "eval":
             log.info("epoch %d/%d: val top-1 %.4f%s", e["step"] // per_epoch, cfg.epochs, e["val_top1"],
                      " (best)" if e["best"] else "")
+        if on_event is not None:
+            on_event(e)
 
     plan = Plan(o.steps, per_epoch, per_epoch, per_epoch, lambda m: {"val_top1": exact_top1(val, m)}, "val_top1", False,
                 lambda m, values: save_model(out / "best", m, card(state.wall())),
                 lambda m: save_model(out / "last", m, {**card(state.wall()), "accuracy": None}),
-                out / "metrics.jsonl", on_event)
+                out / "metrics.jsonl", emit)
     try:
         if state.resume(out, device):
             log.info("resuming %s at epoch %d (best val %.4f)", out, state.step // per_epoch, state.best)
