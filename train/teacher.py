@@ -6,9 +6,10 @@ smoothing by default (a label-smoothed teacher erases the non-target logits that
 transfers: the MNIST student fell from 92.7% to 77.3% with one, train split, same recipe), weight
 decay on conv/linear weights only, random pad-and-crop (reflected borders) plus horizontal flips.
 It is the `supervised` source of `train.methods` in the one training loop (`train.loop`): the
-whole set lives on the device as uint8 and is augmented in batches (`train.augment`); bf16 autocast on a GPU, fp32 on a CPU unless asked for bf16 (on a CPU with
-AVX512-BF16 it trains ResNet-20 about twice as fast per core: 716 vs 340 images per CPU-second,
-measured on this project's 2-core AMD EPYC; validation is always fp32). The epoch with the best validation top-1 is
+whole set lives on the device as uint8 and is augmented in batches (`train.augment`); bf16
+autocast on a GPU, fp32 on a CPU unless asked for bf16 (on a CPU with AVX512-BF16 it trains
+ResNet-20 about twice as fast per core: 716 vs 340 images per CPU-second, measured on this
+project's 2-core AMD EPYC; validation is always fp32). The epoch with the best validation top-1 is
 kept (`best.safetensors` + `best.json`, a card with the recipe and the measured accuracy);
 `state.pt` holds the full state after every epoch so that a killed run resumes where it stopped,
 and `metrics.jsonl` the loss, batch accuracy and validation top-1 of every epoch.
@@ -16,7 +17,9 @@ and `metrics.jsonl` the loss, batch accuracy and validation top-1 of every epoch
 Measured (train/teachers/README.md has the commands): LeNet-5, MNIST, 12 epochs, no label
 smoothing: 99.35% on the MNIST test split in 98 s; ResNet-20, CIFAR-10 JPEG train split, 40 epochs,
 no label smoothing, bf16: 87.82% on the JPEG val split in 2,818 s. One thread of a 2-core AMD EPYC
-with another job on the other core.
+with another job on the other core. (Both made by the teacher loop this module had before it became
+the supervised source: same recipe, but crops by F.pad(reflect) and another data order. The new
+loop, LeNet-5-half on MNIST, 3 epochs, seeds 0-2: 97.74% +- 0.15 against the old loop's 95.68% +- 2.2.)
 """
 from __future__ import annotations
 
