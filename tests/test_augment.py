@@ -2,7 +2,8 @@
 import pytest
 import torch
 
-from train.augment import RANDAUG_OPS, AugmentConfig, Augmenter, equalize, match_channels, sample_beta
+from train.augment import RANDAUG_OPS, AugmentConfig, Augmenter, equalize, sample_beta
+from train.transform import match_channels
 
 torch.set_num_threads(1)
 FULL = AugmentConfig(crop="resized", rotate=20, hflip=0.5, vflip=0.5, jitter=1.0, randaug_n=2, randaug_m=9,

@@ -21,7 +21,7 @@ from train.datasets import (DatasetError, DatasetNotFoundError, LabeledImages, a
                             open_dataset)
 from train.evaluate import evaluate, format_report
 from train.models import Normalized
-from train.teacher import TeacherConfig, TeacherTrainingError, random_crop, random_flip, train_teacher
+from train.teacher import TeacherConfig, TeacherTrainingError, train_teacher
 
 torch.set_num_threads(1)
 COLOURS = {"blue": (0, 0, 255), "green": (0, 255, 0), "red": (255, 0, 0)}
@@ -156,19 +156,6 @@ def test_eval_json_output_schema(tmp_path):
     assert table.exit_code != 0 and "--mean and --std" in table.output
 
 
-def test_random_crop_takes_one_window_per_image_and_flip_mirrors():
-    x = torch.arange(2 * 1 * 6 * 6, dtype=torch.float32).view(2, 1, 6, 6)
-    out = random_crop(x, 2, torch.Generator().manual_seed(0))
-    assert out.shape == x.shape
-    padded = torch.nn.functional.pad(x, (2,) * 4, mode="reflect")
-    for i in range(2):
-        assert any(torch.equal(out[i, 0], padded[i, 0, dy:dy + 6, dx:dx + 6])
-                   for dy in range(5) for dx in range(5))
-    flipped = random_flip(x, torch.Generator().manual_seed(0))
-    assert all(torch.equal(flipped[i], x[i]) or torch.equal(flipped[i], x[i].flip(2))
-               for i in range(2))
-
-
 def test_teacher_recipe_learns_a_separable_set_writes_a_card_and_resumes(tmp_path):
     rng = np.random.default_rng(0)
     for split, n in (("train", 48), ("val", 12)):
@@ -205,6 +192,33 @@ def test_teacher_recipe_learns_a_separable_set_writes_a_card_and_resumes(tmp_pat
     with pytest.raises(TeacherTrainingError, match="is a lenet5"):
         train_teacher(TeacherConfig(**{**tuned.__dict__, "arch": "lenet5_half",
                                        "out": str(tmp_path / "other")}))
+
+
+def test_teacher_training_killed_mid_run_resumes_to_the_same_weights(tmp_path):
+    from conftest import Interrupted
+    rng = np.random.default_rng(1)
+    for split, n in (("train", 40), ("val", 8)):
+        for name, level in (("dark", 60), ("light", 190)):
+            (tmp_path / split / name).mkdir(parents=True)
+            for i in range(n):
+                pixels = np.clip(level + rng.normal(0, 40, (28, 28)), 0, 255).astype(np.uint8)
+                Image.fromarray(pixels, "L").save(tmp_path / split / name / f"{i}.png")
+    cfg = dict(arch="lenet5_half", data=f"folder:{tmp_path / 'train'}", val=f"folder:{tmp_path / 'val'}",
+               epochs=3, batch_size=16, lr=0.05)
+    train_teacher(TeacherConfig(**cfg, out=str(tmp_path / "straight")))
+
+    def kill_in_epoch_3(event):      # 5 steps an epoch: the last checkpoint is epoch 2's
+        if event["event"] == "step" and event["step"] == 12:
+            raise Interrupted
+
+    with pytest.raises(Interrupted):
+        train_teacher(TeacherConfig(**cfg, out=str(tmp_path / "killed")), on_event=kill_in_epoch_3)
+    train_teacher(TeacherConfig(**cfg, out=str(tmp_path / "killed")))
+    (a, _), (b, _) = load_model(tmp_path / "straight" / "last.json"), load_model(tmp_path / "killed" / "last.json")
+    assert all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values()))
+    rows = [[{k: v for k, v in json.loads(line).items() if k not in ("img_per_s", "elapsed_s")}
+             for line in (tmp_path / d / "metrics.jsonl").read_text().splitlines()] for d in ("straight", "killed")]
+    assert rows[0] == rows[1] and [r["step"] for r in rows[0] if r["event"] == "eval"] == [5, 10, 15]
 
 
 def test_torchvision_sets_that_are_absent_and_cannot_download_say_where(tmp_path, monkeypatch):

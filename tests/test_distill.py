@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -10,54 +9,15 @@ from pathlib import Path
 import pytest
 import torch
 
-from test_shardset import write_random_set
-from train.attack import AttackConfig
-from train.augment import AugmentConfig
+from conftest import Interrupted, metrics, tiny_recipe
 from train.checkpoint import load_model, make_card, save_model
-from train.distill import TIMING_KEYS, RunDirError, distill
+from train.distill import RunDirError, distill
 from train.models import Normalized, create_model
-from train.recipe import (DataConfig, EvalConfig, OptimConfig, Recipe, RecipeError, RunConfig, load_recipe,
-                          RECIPES_DIR)
+from train.recipe import EvalConfig, RecipeError, load_recipe, RECIPES_DIR
+from train.transform import transform_for
 
 torch.set_num_threads(1)
 REPO = Path(__file__).resolve().parents[1]
-
-
-class Interrupted(Exception):
-    pass
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    """A 240-image shard set (4 shards) and a small teacher that is not constant on it."""
-    root = tmp_path_factory.mktemp("distill")
-    shards = write_random_set(root / "set", count=240, shard_size=60, size=16)
-    torch.manual_seed(0)
-    net = create_model("lenet5", 10, 1)
-    teacher = Normalized(net, [0.5], [0.1])   # a steep normalisation spreads its classes on noise
-    card = make_card("lenet5", [str(i) for i in range(10)], in_channels=1, input_size=28, mean=[0.5],
-                     std=[0.1], trained_on="random init (test)")
-    save_model(root / "teacher", teacher, card)
-    return root, shards, root / "teacher.json"
-
-
-def tiny_recipe(world, **changes) -> Recipe:
-    root, shards, teacher = world
-    r = Recipe(name="tiny", seed=1, teacher=str(teacher), student="lenet5_half",
-               data=DataConfig(shards=str(shards), batch_size=32, holdout_images=60, shuffle_buffer=50),
-               augment=AugmentConfig(randaug_n=1, rotate=10, mixup=0.2, cutmix=0.2),
-               attack=AttackConfig(kind="boundary", share=0.25, eps=0.1, steps=3, step_size=0.03),
-               optim=OptimConfig(steps=14, warmup_steps=2, lr=0.05, ema_decay=0.5),
-               eval=EvalConfig(every=4), run=RunConfig(log_every=2, ckpt_every=3))
-    for k, v in changes.items():
-        section, _, key = k.partition("__")
-        setattr(getattr(r, section), key, v)
-    return r
-
-
-def metrics(run: Path) -> list[dict]:
-    rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
-    return [{k: v for k, v in r.items() if k not in TIMING_KEYS} for r in rows]
 
 
 @pytest.mark.slow
@@ -187,8 +147,7 @@ def test_curate_balances_the_teacher_classes(world, tmp_path):
     # every record names its source and the teacher's label, which the teacher confirms on the image
     model, card = load_model(str(teacher))
     idx, imgs = ShardSet(tmp_path / "cur").load()
-    from train.augment import AugmentConfig, Augmenter
-    x = Augmenter(AugmentConfig(enabled=False), (28, 28), 1).prepare(imgs.float() / 255)
+    x = transform_for(card)(imgs)
     with torch.no_grad():
         pred = model(x).argmax(1).tolist()
     records = [s.record for p in sorted((tmp_path / "cur").glob("shard-*.tar")) for s in iter_shard(p)]

@@ -19,7 +19,7 @@ import torch
 from click.testing import CliRunner
 from PIL import Image
 
-from test_distill import metrics, tiny_recipe, world  # noqa: F401  (world: a fixture used here)
+from conftest import metrics, tiny_recipe
 from train.checkpoint import UnsafeCheckpointError, load_model, program_kind
 from train.datasets import DatasetError, open_dataset
 from train.rundir import (DamagedStateError, RunDirError, RunLock, RunLockedError, load_checkpoint,
@@ -322,7 +322,7 @@ def test_a_full_disk_elsewhere_in_a_run_ends_in_one_paragraph(world, tmp_path):
     assert "Traceback" not in result.output
 
 
-def test_teacher_training_resumes_from_the_checkpoint_before_a_damaged_last_pt(tmp_path, caplog):
+def test_teacher_training_resumes_from_the_checkpoint_before_a_damaged_state_pt(tmp_path, caplog):
     from train.teacher import TeacherConfig, train_teacher
     rng = np.random.default_rng(0)
     for name, level in (("dark", 40), ("light", 215)):
@@ -333,19 +333,21 @@ def test_teacher_training_resumes_from_the_checkpoint_before_a_damaged_last_pt(t
     data = f"folder:{tmp_path / 'data'}"
     cfg = TeacherConfig(arch="lenet5", data=data, val=data, out=str(tmp_path / "run"), epochs=3,
                         batch_size=8, lr=0.05)
+    per_epoch = 32 // 8
     epochs = []
-    train_teacher(cfg, on_epoch=lambda s: epochs.append(s["epoch"]))
-    last = tmp_path / "run" / "last.pt"
-    assert torch.load(previous(last), weights_only=True)["epoch"] == 2
-    last.write_bytes(last.read_bytes()[:-500])
-    train_teacher(cfg, on_epoch=lambda s: epochs.append(s["epoch"]))
-    assert epochs == [1, 2, 3, 3] and "resuming from last.prev.pt" in caplog.text
-    last.write_bytes(b"")
-    previous(last).write_bytes(b"")
+    on_event = lambda e: epochs.append(e["step"] // per_epoch) if e["event"] == "eval" else None  # noqa: E731
+    train_teacher(cfg, on_event=on_event)
+    state = tmp_path / "run" / "state.pt"
+    assert torch.load(previous(state), weights_only=True)["step"] == 2 * per_epoch
+    state.write_bytes(state.read_bytes()[:-500])
+    train_teacher(cfg, on_event=on_event)
+    assert epochs == [1, 2, 3, 3] and "resuming from state.prev.pt" in caplog.text
+    state.write_bytes(b"")
+    previous(state).write_bytes(b"")
     from train.cli import teacher_group
     result = CliRunner().invoke(teacher_group, ["train", "--arch", "lenet5", "--data", data, "--val", data,
                                                 "--out", str(tmp_path / "run"), "--epochs", "3", "--batch-size", "8"])
-    assert result.exit_code == 1 and "No readable checkpoint is left: delete last.pt" in result.output
+    assert result.exit_code == 1 and "No readable checkpoint is left: delete state.pt" in result.output
 
 
 # ------------------------------------------------------------------ labelled image data

@@ -5,7 +5,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from train.losses import agreement, kd_kl
+from train.losses import kd_kl
 
 
 def test_zero_for_identical_logits():
@@ -46,9 +46,3 @@ def test_bad_inputs_are_named():
         kd_kl(torch.zeros(2, 3), torch.zeros(2, 4))
     with pytest.raises(ValueError, match="temperature"):
         kd_kl(torch.zeros(2, 3), torch.zeros(2, 3), temperature=0)
-
-
-def test_agreement():
-    a = torch.tensor([[1.0, 0], [0, 1], [1, 0]])
-    b = torch.tensor([[2.0, 0], [3, 1], [1, 0]])
-    assert agreement(a, b).item() == pytest.approx(2 / 3)

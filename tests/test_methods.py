@@ -9,6 +9,7 @@ import torch
 from train.methods import dfad, rdskd
 from train.methods.generators import DAFLGenerator, dfad_generator, rdskd_generator, sample_noise
 from train.models import Normalized, create_model
+from train.recipe import OptimConfig
 
 torch.set_num_threads(1)
 MEAN, STD = [0.5], [0.1]   # a steep normalisation: a random LeNet gives confident, uneven classes
@@ -40,19 +41,43 @@ def test_generator_output_is_the_teachers_normalised_input():
         g(torch.zeros(4, 31))
 
 
-def test_dfad_iterations_train_the_student_and_leave_its_grad_to_the_student_step():
-    teacher, student, generator = models()
-    opt_s = torch.optim.SGD(student.parameters(), lr=0.01, momentum=0.9)
-    opt_g = torch.optim.Adam(generator.parameters(), lr=1e-3)
+def source_trainer(method: str, seed: int = 0):
+    """A DFAD or RDSKD source on the test models, in a Trainer (the loop's step) with Adam."""
+    from train.loop import Trainer
+    from train.methods.generators import GeneratorConfig
+    from train.methods.source import Context
+    from train.methods.sources import DFADSource, RDSKDSource
+    from train.runstate import RunState
+    teacher, student, _ = models(seed)
+    card = {"in_channels": 1, "input_size": 28, "mean": MEAN, "std": STD}
+    cfg = GeneratorConfig(nz=16, student_steps=5, pretrain_steps=3)
+    source = {"dfad": DFADSource, "rdskd": RDSKDSource}[method](cfg, Context(teacher, card, torch.device("cpu")),
+                                                                32, seed, 10.0)
+    opt = torch.optim.Adam(student.parameters(), lr=2e-3)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 1.0)
+    optim = OptimConfig(lr=2e-3, warmup_steps=0)
+    trainer = Trainer(student, opt, sched, source, teacher, optim, torch.device("cpu"))
+    state = RunState(loss_sum=torch.zeros(()), class_freq=torch.full((10,), 0.1))
+    return trainer, state
+
+
+def test_dfad_source_trains_student_and_generator_and_leaves_the_students_grad_alone():
+    trainer, state = source_trainer("dfad")
+    student, generator = trainer.model, trainer.source.generator
     before = [p.detach().clone() for p in student.parameters()]
     g_before = [p.detach().clone() for p in generator.parameters()]
-    for _ in range(2):
-        out = dfad.iteration(teacher, student, generator, opt_s, opt_g, 32, noise(1), student_steps=5)
-        assert math.isfinite(out["student_loss"]) and out["generator_gap"] > 0
+    batches = trainer.source.batches(state)
+    gaps = []
+    for _ in range(10):    # a generator step after student steps 5 and 10
+        out = trainer.step(next(batches).x, None, state)
+        state.step += 1
+        assert math.isfinite(float(out.loss))
+        gaps += [float(out.extra["generator_gap"])] if out.extra else []
+    assert len(gaps) == 2 and all(g > 0 for g in gaps)
     assert any(not torch.equal(a, p) for a, p in zip(before, student.parameters()))
     assert any(not torch.equal(a, p) for a, p in zip(g_before, generator.parameters()))
     student.zero_grad(set_to_none=True)
-    dfad.generator_step(teacher, student, generator, opt_g, 32, noise(2))
+    dfad.generator_step(trainer.teacher, student, generator, trainer.source.optimizer, 32, noise(2))
     assert all(p.grad is None for p in student.parameters())
 
 
@@ -132,17 +157,19 @@ def test_rdskd_loss_terms():
 
 
 def test_rdskd_student_steps_reduce_the_kd_loss_on_the_frozen_generator():
-    teacher, student, generator = models(3)
-    rdskd.train_generator(teacher, generator, torch.optim.Adam(generator.parameters(), lr=1e-3), 3, 32, noise(0))
+    trainer, state = source_trainer("rdskd", seed=3)
+    teacher, student, source = trainer.teacher, trainer.model, trainer.source
+    assert source.prepare(student, lambda i, n, terms: None) and not source.prepare(student, None)
+    generator = source.generator
     frozen = {k: v.clone() for k, v in generator.state_dict().items()}
-    opt_s = torch.optim.Adam(student.parameters(), lr=2e-3)
     z = sample_noise(128, 16, noise(9), "cpu")
     with torch.no_grad():
         x = generator.eval()(z)
         before = rdskd.student_loss(student(x), teacher(x)).item()
-    gen = noise(1)
+    batches = source.batches(state)
     for _ in range(30):
-        rdskd.student_step(teacher, student, generator, opt_s, 64, gen)
+        trainer.step(next(batches).x, None, state)
+        state.step += 1
     with torch.no_grad():
         after = rdskd.student_loss(student(x), teacher(x)).item()
     assert after < 0.8 * before, (before, after)
@@ -152,36 +179,10 @@ def test_rdskd_student_steps_reduce_the_kd_loss_on_the_frozen_generator():
 
 # ------------------------------------------------------------------ the methods in the trainer
 
-from test_distill import Interrupted, metrics, tiny_recipe, world  # noqa: E402,F401  (world is a fixture)
-from train.distill import distill, lr_factor  # noqa: E402
-from train.recipe import OptimConfig, RecipeError, load_recipe  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def real_folder(tmp_path_factory):
-    """A labelled ImageFolder of 28 px grey images, 10 classes of 12, each class a brighter square."""
-    from PIL import Image
-    root = tmp_path_factory.mktemp("real")
-    rng = torch.Generator().manual_seed(0)
-    for c in range(10):
-        (root / f"c{c}").mkdir()
-        for i in range(12):
-            img = (torch.rand(28, 28, generator=rng) * 60).to(torch.uint8)
-            img[4 + c:14 + c, 6:16] = 120 + 12 * c
-            Image.fromarray(img.numpy(), mode="L").save(root / f"c{c}" / f"{i}.png")
-    return root
-
-
-def method_recipe(world, method, real_folder=None, **changes):
-    r = tiny_recipe(world, **changes)
-    r.method = method
-    if real_folder is not None:
-        r.data.real = f"folder:{real_folder}"
-    if method == "supervised":
-        r.augment.mixup = r.augment.cutmix = 0.0
-    r.generator.nz, r.generator.student_steps, r.generator.pretrain_steps, r.generator.refresh_every = 8, 2, 3, 2
-    r.__post_init__()
-    return r
+from conftest import Interrupted, method_recipe, metrics  # noqa: E402
+from train.distill import distill  # noqa: E402
+from train.optim import lr_factor  # noqa: E402
+from train.recipe import RecipeError, load_recipe  # noqa: E402
 
 
 @pytest.mark.parametrize("method", ["dfad", "rdskd", "real-kd", "supervised"])
@@ -218,7 +219,7 @@ def test_resume_restores_the_generator_and_the_data_order(world, real_folder, tm
     assert metrics(resumed) == metrics(straight)
     a, b = (torch.load(d / "state.pt", weights_only=True) for d in (straight, resumed))
     assert all(torch.equal(a["student"][k], b["student"][k]) for k in a["student"])
-    if a["source"]:
+    if "generator" in a["source"]:
         assert all(torch.equal(a["source"]["generator"][k], b["source"]["generator"][k]) for k in a["source"]["generator"])
 
 
@@ -239,6 +240,9 @@ def test_rdskd_generator_phase_is_checkpointed(world, tmp_path):
 
 
 def test_step_schedule_and_method_recipes():
+    from train.methods import METHODS
+    from train.methods.source import SOURCES, source_class
+    assert source_class("dfad").__name__ == "DFADSource" and set(SOURCES) == set(METHODS)   # one source a method
     cfg = OptimConfig(steps=100, warmup_steps=0, lr=0.1, schedule="step", milestones=[20, 50], gamma=0.1)
     assert [lr_factor(s, cfg) for s in (0, 19, 20, 49, 50, 99)] == pytest.approx([1, 1, 0.1, 0.1, 0.01, 0.01])
     with pytest.raises(RecipeError, match="milestones"):

@@ -24,10 +24,10 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-LUMA = (0.299, 0.587, 0.114)
+from train.transform import match_channels
+
 RANDAUG_OPS = ("identity", "autocontrast", "equalize", "rotate", "solarize", "color", "posterize",
                "contrast", "brightness", "sharpness", "shear_x", "shear_y", "translate_x", "translate_y")
-GEOMETRIC_OPS = {"rotate", "shear_x", "shear_y", "translate_x", "translate_y"}
 
 
 @dataclass
@@ -120,19 +120,6 @@ def sample_beta(alpha: float, n: int, gen: torch.Generator) -> torch.Tensor:
 
 
 # ---------------------------------------------------------------- pure batched ops
-
-def match_channels(x: torch.Tensor, channels: int) -> torch.Tensor:
-    """(B, C, H, W) -> (B, channels, H, W): luma for 3 -> 1, repetition for 1 -> 3."""
-    c = x.shape[1]
-    if c == channels:
-        return x
-    if c == 3 and channels == 1:
-        w = torch.tensor(LUMA, device=x.device, dtype=x.dtype).view(1, 3, 1, 1)
-        return (x * w).sum(1, keepdim=True)
-    if c == 1 and channels == 3:
-        return x.expand(-1, 3, -1, -1).contiguous()
-    raise ValueError(f"cannot convert {c}-channel images to {channels} channels (only 1 <-> 3)")
-
 
 def warp(x: torch.Tensor, theta: torch.Tensor, out_size: tuple[int, int], fill: str = "reflection") -> torch.Tensor:
     """Per-image affine warp. theta (B, 2, 3) maps output to input coordinates in [-1, 1]."""
@@ -264,12 +251,6 @@ class Augmenter:
 
     def __call__(self, x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
         return self.apply(x, self.draw(len(x), x.shape[-2:], gen))
-
-    def prepare(self, x: torch.Tensor) -> torch.Tensor:
-        """No randomness: only the resize to out_size and the channel conversion (for evaluation)."""
-        if tuple(x.shape[-2:]) != self.out_size:
-            x = F.interpolate(x, size=self.out_size, mode="bilinear", align_corners=False, antialias=True)
-        return match_channels(x, self.out_channels).clamp(0, 1)
 
     # -- parameters
     def draw(self, n: int, in_size: tuple[int, int], gen: torch.Generator) -> dict[str, torch.Tensor]:

@@ -40,7 +40,7 @@ def teacher_group():
 @click.option("--arch", required=True, help="architecture (train.models registry), e.g. resnet20")
 @click.option("--data", required=True, help="training split, e.g. tar:../shared/data/cifar10-jpeg/train.tar.gz")
 @click.option("--val", required=True, help="validation split used to select the best epoch")
-@click.option("--out", required=True, type=click.Path(file_okay=False), help="run directory (resumes from last.pt)")
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="run directory (resumes from state.pt)")
 @click.option("--epochs", default=30, show_default=True)
 @click.option("--batch-size", default=512, show_default=True)
 @click.option("--lr", default=0.2, show_default=True, help="peak learning rate")

@@ -66,7 +66,7 @@ def distill_cmd(recipe_name, overrides, out, progress, allow_code_execution):
                 bar.write(f"step {e['step']}: {metrics}{' (best)' if e['best'] else ''}")
 
         try:
-            report = distill(recipe, out, on_event=on_event, allow_code_execution=allow_code_execution)
+            distill(recipe, out, on_event=on_event, allow_code_execution=allow_code_execution)
         finally:
             bar.close()
     except _errors() as exc:
@@ -93,7 +93,7 @@ def curate_cmd(teacher, shards_dir, out, per_class, batch_size, shard_size, devi
     from tqdm import tqdm
 
     from train.curate import curate
-    from train.distill import pick_device
+    from train.loop import pick_device
 
     _logging()
     try:

@@ -21,9 +21,9 @@ import numpy as np
 import torch
 
 from shards.format import FORMAT, FORMAT_VERSION, MANIFEST, ShardFormatError, shard_name, write_manifest, write_shard
-from train.augment import AugmentConfig, Augmenter
 from train.checkpoint import load_model
 from train.shardset import ShardSet
+from train.transform import transform_for
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +45,10 @@ def relative_entropy(histogram) -> float:
 def label_set(teacher, shardset: ShardSet, size: int, channels: int, device, batch_size: int = 500,
               progress: Callable[[int, int], None] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(indices, teacher labels, teacher confidences) for every sample, in manifest order."""
-    prep = Augmenter(AugmentConfig(enabled=False), (size, size), channels)
+    prep = transform_for(input_size=size, in_channels=channels)
     idx, labels, conf, done = [], [], [], 0
     for i, arr in shardset.pipeline(0, 0, shuffle_buffer=0, batch=batch_size):
-        x = prep.prepare(torch.from_numpy(arr).to(device).permute(0, 3, 1, 2).float() / 255)
+        x = prep(torch.from_numpy(arr).to(device).permute(0, 3, 1, 2).float() / 255)
         p = teacher(x).float().softmax(1)
         c, y = p.max(1)
         idx.append(i)

@@ -2,8 +2,8 @@
 confusion matrix and expected calibration error (ECE, 15 equal-width confidence bins).
 
 The model takes images in [0, 1] (a `train.models.Normalized`). Images that differ from the
-model's input (size, or grey vs colour) are adapted batch by batch: bilinear resizing with
-antialiasing, ITU-R 601 luma for colour to grey, channel repetition for grey to colour. Every
+model's input (size, or grey vs colour) are adapted batch by batch by `train.transform` (the one
+card-to-input transform training and curation use too). Every
 adaptation is logged and listed under `adapted` in the result, so nobody scores a 28 px digit
 set on a 32 px model without being told.
 """
@@ -17,11 +17,11 @@ import torch.nn.functional as F
 from torch import nn
 
 from .datasets import LabeledImages
+from .transform import InputError, transform_for
 
 log = logging.getLogger(__name__)
 
 ECE_BINS = 15
-LUMA = (0.299, 0.587, 0.114)
 
 
 class EvaluationError(ValueError):
@@ -33,37 +33,24 @@ def model_channels(model: nn.Module) -> int | None:
     return int(mean.numel()) if isinstance(mean, torch.Tensor) else None
 
 
-def adapt(x: torch.Tensor, channels: int | None, size: int | None) -> torch.Tensor:
-    """(N, C, H, W) float in [0, 1] -> (N, channels, size, size)."""
-    if channels is not None and x.shape[1] != channels:
-        if channels == 1 and x.shape[1] == 3:
-            x = (x * torch.tensor(LUMA, device=x.device).view(1, 3, 1, 1)).sum(1, keepdim=True)
-        elif x.shape[1] == 1:
-            x = x.expand(-1, channels, -1, -1)
-        else:
-            raise EvaluationError(f"cannot turn {x.shape[1]}-channel images into {channels}")
-    if size is not None and tuple(x.shape[-2:]) != (size, size):
-        x = F.interpolate(x, size=(size, size), mode="bilinear", antialias=True,
-                          align_corners=False).clamp_(0, 1)
-    return x
-
-
-def _as_float(image: torch.Tensor) -> torch.Tensor:
-    return image.float().div(255) if image.dtype == torch.uint8 else image.float()
-
-
 def _batches(dataset, batch_size: int, channels, size, device) -> Iterator:
+    try:
+        yield from _raw_batches(dataset, batch_size, channels, size, device)
+    except InputError as exc:
+        raise EvaluationError(str(exc)) from exc
+
+
+def _raw_batches(dataset, batch_size: int, channels, size, device) -> Iterator:
+    prep = transform_for(input_size=size, in_channels=channels)
     if isinstance(dataset, LabeledImages) and dataset.stacked:
         for i in range(0, len(dataset), batch_size):
-            x = _as_float(dataset.images[i:i + batch_size].to(device))
-            yield adapt(x, channels, size), dataset.labels[i:i + batch_size].to(device)
+            yield prep(dataset.images[i:i + batch_size].to(device)), dataset.labels[i:i + batch_size].to(device)
         return
     for i in range(0, len(dataset), batch_size):
         items = [dataset[j] for j in range(i, min(i + batch_size, len(dataset)))]
         if size is None and len({tuple(img.shape[-2:]) for img, _ in items}) > 1:
             raise EvaluationError("the images differ in size; give input_size to resize them")
-        x = torch.cat([adapt(_as_float(img.to(device))[None], channels, size)
-                       for img, _ in items])
+        x = torch.cat([prep(img.to(device)[None]) for img, _ in items])
         yield x, torch.tensor([label for _, label in items], device=device)
 
 
@@ -159,4 +146,4 @@ def format_report(result: dict, title: str = "") -> str:
     return "\n".join(lines)
 
 
-__all__ = ["EvaluationError", "adapt", "evaluate", "format_report"]
+__all__ = ["EvaluationError", "evaluate", "format_report"]

@@ -29,8 +29,3 @@ def kd_kl(student_logits: torch.Tensor, teacher_logits: torch.Tensor, temperatur
     if reduction == "none":
         return per_sample
     raise ValueError(f"kd_kl: reduction must be 'batchmean' or 'none', got {reduction!r}")
-
-
-def agreement(student_logits: torch.Tensor, teacher_logits: torch.Tensor) -> torch.Tensor:
-    """Share of samples on which the two models' top-1 classes agree (scalar in [0, 1])."""
-    return (student_logits.argmax(1) == teacher_logits.argmax(1)).float().mean()

@@ -20,7 +20,7 @@ from pathlib import Path
 from train.attack import AttackConfig
 from train.augment import AugmentConfig
 from train.methods import METHODS, REAL_METHODS
-from train.methods.sources import GeneratorConfig
+from train.methods.generators import GeneratorConfig
 from train.models import UnknownModelError, check_model_name
 
 REPO = Path(__file__).resolve().parents[1]

@@ -31,23 +31,10 @@ def generate(generator: nn.Module, batch_size: int, noise: torch.Generator, devi
     return generator(sample_noise(batch_size, generator.nz, noise, device))
 
 
-def student_step(teacher: nn.Module, student: nn.Module, generator: nn.Module, opt_s: torch.optim.Optimizer,
-                 batch_size: int, noise: torch.Generator) -> float:
-    """One student update on fresh generated images; returns the discrepancy before the update."""
-    device = next(student.parameters()).device
-    x = generate(generator, batch_size, noise, device)
-    with torch.no_grad():
-        t_logits = teacher(x)
-    loss = discrepancy(student(x), t_logits)
-    opt_s.zero_grad(set_to_none=True)
-    loss.backward()
-    opt_s.step()
-    return loss.item()
-
-
 def generator_step(teacher: nn.Module, student: nn.Module, generator: nn.Module, opt_g: torch.optim.Optimizer,
                    batch_size: int, noise: torch.Generator) -> float:
-    """One generator update maximising the discrepancy; returns the discrepancy before the update.
+    """One generator update maximising the discrepancy; returns the discrepancy before the update
+    (a 0-d tensor: reading it waits for the device, so the caller does that when it logs).
 
     Gradients flow through teacher and student into the generator's images but are accumulated
     only into the generator's parameters (the student's .grad is left untouched)."""
@@ -57,19 +44,4 @@ def generator_step(teacher: nn.Module, student: nn.Module, generator: nn.Module,
     opt_g.zero_grad(set_to_none=True)
     (-gap).backward(inputs=list(generator.parameters()))
     opt_g.step()
-    return gap.item()
-
-
-def iteration(teacher: nn.Module, student: nn.Module, generator: nn.Module, opt_s: torch.optim.Optimizer,
-              opt_g: torch.optim.Optimizer, batch_size: int, noise: torch.Generator,
-              student_steps: int = 5) -> dict[str, float]:
-    """One DFAD iteration: `student_steps` student updates, then one generator update.
-
-    Returns {"student_loss": the last student step's discrepancy, "generator_gap": the discrepancy
-    the generator step started from}."""
-    generator.train()
-    loss = float("nan")
-    for _ in range(student_steps):
-        loss = student_step(teacher, student, generator, opt_s, batch_size, noise)
-    gap = generator_step(teacher, student, generator, opt_g, batch_size, noise)
-    return {"student_loss": loss, "generator_gap": gap}
+    return gap.detach()

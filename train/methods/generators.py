@@ -12,15 +12,32 @@ over the batch: the authors feed that straight to teachers that take *normalised
 every model takes images in [0, 1] (`train.models.Normalized` subtracts mean and divides by std),
 so `forward` returns `bn_out * std + mean` with the teacher's mean and std: the teacher then sees
 exactly the normalised tensor the authors' teacher sees. The pixels are not clamped to [0, 1]
-(the authors' images leave the data range too, and a clamp would cut the generator's gradient);
-use `to_uint8` to look at them.
+(the authors' images leave the data range too, and a clamp would cut the generator's gradient).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Sequence
 
 import torch
 from torch import nn
+
+
+@dataclass
+class GeneratorConfig:
+    """The generator of DFAD / RDSKD (recipe section [generator]); batch size is data.batch_size."""
+    nz: int = 100                   # noise dimension (authors: 100 MNIST, 256 CIFAR for DFAD)
+    lr: float = 1e-3                # Adam; follows the student's schedule factor (DFAD decays both)
+    betas: tuple[float, float] = (0.9, 0.999)
+    student_steps: int = 5          # DFAD: student steps per generator step
+    pretrain_steps: int = 2400      # RDSKD: generator steps before the student's (authors: 20 x 120)
+    refresh_every: int = 120        # RDSKD: the loss reference is refreshed once per this many steps
+
+    def __post_init__(self):
+        self.betas = tuple(self.betas)
+        if self.nz < 1 or self.lr <= 0 or self.student_steps < 1 or self.refresh_every < 1 or self.pretrain_steps < 0:
+            raise ValueError("generator.nz, lr, student_steps and refresh_every must be positive and "
+                             "generator.pretrain_steps non-negative")
 
 
 class DAFLGenerator(nn.Module):
@@ -68,8 +85,3 @@ def rdskd_generator(nz: int, channels: int, size: int, mean: Sequence[float], st
 def sample_noise(batch_size: int, nz: int, gen: torch.Generator, device: torch.device | str) -> torch.Tensor:
     """Standard normal noise (B, nz), drawn on the CPU from `gen` so a run is reproducible on any device."""
     return torch.randn(batch_size, nz, generator=gen).to(device)
-
-
-def to_uint8(images: torch.Tensor) -> torch.Tensor:
-    """Generated pixel-space images -> uint8 (B, C, H, W), clamped to [0, 255], for viewing."""
-    return (images.detach().clamp(0, 1) * 255).round().to(torch.uint8)

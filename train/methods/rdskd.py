@@ -121,16 +121,3 @@ def generate(generator: nn.Module, batch_size: int, noise: torch.Generator, devi
 def student_loss(student_logits: torch.Tensor, teacher_logits: torch.Tensor, temperature: float = 10.0) -> torch.Tensor:
     """KL(softmax(t/T) || softmax(s/T)) * T^2, (B, K), (B, K) -> scalar (the authors' kdloss)."""
     return kd_kl(student_logits, teacher_logits, temperature)
-
-
-def student_step(teacher: nn.Module, student: nn.Module, generator: nn.Module, opt_s: torch.optim.Optimizer,
-                 batch_size: int, noise: torch.Generator, temperature: float = 10.0) -> float:
-    """One student update on the frozen generator's images; returns the loss before the update."""
-    x = generate(generator, batch_size, noise, next(student.parameters()).device)
-    with torch.no_grad():
-        t_logits = teacher(x)
-    loss = student_loss(student(x), t_logits, temperature)
-    opt_s.zero_grad(set_to_none=True)
-    loss.backward()
-    opt_s.step()
-    return loss.item()

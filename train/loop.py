@@ -1,0 +1,176 @@
+"""The training loop every method runs in: distillation (any `train.methods` source) and teacher training.
+
+    batch = next(batches)                # the source: images in [0, 1] at the model's input, labels or None
+    out = trainer.step(batch.x, batch.labels, state)      # the one place a step happens
+    ... log / evaluate / checkpoint every so many steps
+
+`Trainer.step` is forward (teacher under no_grad, when the source uses one), the source's loss,
+backward, clipping, optimiser, schedule, EMA, the source's after_step. It never waits on the device:
+everything it returns stays a tensor, and `.item()` happens only at logging, evaluation and
+checkpoint intervals.
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import torch
+import torch.nn as nn
+
+from train.curate import relative_entropy
+from train.optim import EMA, lr_factor, make_optimizer
+from train.runstate import RunDirError, RunState
+
+
+def pick_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    dev = torch.device(name)
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise RunDirError(f"run.device is {name!r} but no CUDA device is available; use run.device=cpu")
+    return dev
+
+
+def autocast(device: torch.device, enabled: bool):
+    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=enabled)
+
+
+@dataclass
+class StepOut:
+    loss: torch.Tensor             # scalar, detached
+    logits: torch.Tensor           # the student's (B, K)
+    target: torch.Tensor           # (B,) what batch agreement is measured against: teacher argmax or labels
+    extra: dict                    # metrics of the source (tensors or floats), logged at log steps
+
+
+@dataclass
+class Trainer:
+    """Everything a step touches. `optim` is the recipe's optimiser section (lr, grad_clip)."""
+    model: nn.Module
+    optimizer: torch.optim.Optimizer
+    scheduler: torch.optim.lr_scheduler.LRScheduler
+    source: object                 # a train.methods.source.Source
+    teacher: nn.Module | None
+    optim: object
+    device: torch.device
+    autocast: bool = False
+    memory_format: torch.memory_format = torch.contiguous_format
+    ema: EMA | None = None
+
+    def evaluated(self) -> nn.Module:
+        return self.ema.model if self.ema is not None else self.model
+
+    def step(self, x: torch.Tensor, labels: torch.Tensor | None, state: RunState) -> StepOut:
+        x = x.contiguous(memory_format=self.memory_format)
+        with autocast(self.device, self.autocast):
+            with torch.no_grad():
+                t_logits = self.teacher(x) if self.source.uses_teacher else None
+            s_logits = self.model(x)
+            loss = self.source.loss(s_logits, t_logits, labels)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if self.optim.grad_clip > 0:
+            nn.utils.clip_grad_norm_(self.model.parameters(), self.optim.grad_clip)
+        self.optimizer.step()
+        self.scheduler.step()
+        if self.ema is not None:
+            self.ema.update(self.model)
+        extra = self.source.after_step(state.step + 1, self.scheduler.get_last_lr()[0] / self.optim.lr, self.model)
+        state.loss_sum += loss.detach()
+        state.loss_n += 1
+        if t_logits is not None:
+            # scatter_add, not bincount: bincount's output size depends on the data, a host sync on a GPU
+            seen = torch.zeros_like(state.class_freq).scatter_add_(0, t_logits.argmax(1), state.class_freq.new_ones(len(x)))
+            state.class_freq.mul_(0.99).add_(seen / seen.sum(), alpha=0.01)
+        return StepOut(loss.detach(), s_logits, t_logits.argmax(1) if t_logits is not None else labels, extra)
+
+
+def make_trainer(model: nn.Module, source, teacher: nn.Module | None, optim, device: torch.device,
+                 autocast: bool = False, memory_format=torch.contiguous_format) -> Trainer:
+    """A Trainer with the optimiser, schedule and EMA the optimiser config `optim` asks for."""
+    optimizer = make_optimizer(model, optim)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: lr_factor(s, optim))
+    ema = EMA(model, optim.ema_decay) if optim.ema_decay > 0 else None
+    return Trainer(model, optimizer, scheduler, source, teacher, optim, device, autocast, memory_format, ema)
+
+
+def new_state(trainer: Trainer, num_classes: int, config: dict | None = None) -> RunState:
+    """A RunState at step 0 that saves and restores everything of `trainer`."""
+    return RunState(loss_sum=torch.zeros((), device=trainer.device), config=config,
+                    class_freq=torch.full((num_classes,), 1 / num_classes, device=trainer.device),
+                    parts={"student": trainer.model, "optimizer": trainer.optimizer, "scheduler": trainer.scheduler,
+                           "ema": trainer.ema, "source": trainer.source})
+
+
+@dataclass
+class Plan:
+    """When things happen, and what an evaluation does with the student."""
+    steps: int
+    log_every: int
+    eval_every: int
+    ckpt_every: int
+    evaluate: Callable[[nn.Module], dict]           # model -> {metric: value}
+    score_by: str                                   # the metric "best" is chosen on
+    select_last: bool                               # the best is the latest evaluation, whatever it scores
+    save_best: Callable[[nn.Module, dict], None]    # (model, eval values)
+    save_last: Callable[[nn.Module], None]
+    metrics: Path
+    emit: Callable[[dict], None] = field(default=lambda e: None)
+
+
+def record(plan: Plan, state: RunState, kind: str, **values) -> None:
+    """One metrics line ({"event": kind, "step", "epoch", ...}), also passed to plan.emit."""
+    rec = {"event": kind, "step": state.step, "epoch": state.epoch, **values}
+    with open(plan.metrics, "a") as f:
+        f.write(json.dumps(rec) + "\n")
+    plan.emit(rec)
+
+
+def set_threads(threads: int, device: torch.device) -> None:
+    """torch's CPU threads; 0: all cores but one on a CPU run (with every core busy, torch's threads
+    spin against each other: 2 threads on a shared 2-core machine ran 17x slower than 1)."""
+    if threads:
+        torch.set_num_threads(threads)
+    elif device.type == "cpu":
+        torch.set_num_threads(max(1, (os.cpu_count() or 1) - 1))
+
+
+def train(trainer: Trainer, state: RunState, plan: Plan, state_path: Path) -> None:
+    """Run `trainer` from `state` to plan.steps, logging, evaluating and checkpointing on the way."""
+    t_mark, images_mark = time.perf_counter(), 0   # throughput since the last log/eval/save
+    trainer.model.train()
+    batches = trainer.source.batches(state)
+    while state.step < plan.steps:
+        batch = next(batches)
+        out = trainer.step(batch.x, batch.labels, state)
+        state.step, state.epoch, state.batch_in_epoch = state.step + 1, batch.epoch, batch.index + 1
+        state.images_seen, images_mark = state.images_seen + len(batch.x), images_mark + len(batch.x)
+        plan.emit({"event": "step", "step": state.step, "total": plan.steps})
+        done = state.step >= plan.steps
+        if state.step % plan.log_every == 0 or done:
+            now = time.perf_counter()
+            extra = {k: float(v) for k, v in {**batch.extra, **out.extra}.items()}
+            record(plan, state, "train", loss=float(state.loss_sum) / state.loss_n, lr=trainer.scheduler.get_last_lr()[0],
+                   batch_agreement=(out.logits.argmax(1) == out.target).float().mean().item(),
+                   img_per_s=images_mark / max(now - t_mark, 1e-9),
+                   class_balance=relative_entropy(state.class_freq.cpu().numpy()), elapsed_s=state.wall(), **extra)
+            state.loss_sum.zero_()
+            state.loss_n, t_mark, images_mark = 0, now, 0
+        if state.step % plan.eval_every == 0 or done:
+            model = trainer.evaluated()
+            values = plan.evaluate(model)
+            score = values.get(plan.score_by, state.best)
+            is_best = plan.select_last or score > state.best
+            if is_best:
+                state.best, state.best_step = score, state.step
+                plan.save_best(model, values)
+            record(plan, state, "eval", best=is_best, elapsed_s=state.wall(), **values)
+            t_mark, images_mark = time.perf_counter(), 0
+        if state.step % plan.ckpt_every == 0 or done:
+            plan.save_last(trainer.evaluated())
+            state.save(state_path)
+            t_mark, images_mark = time.perf_counter(), 0
