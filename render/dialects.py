@@ -46,7 +46,7 @@ import json
 import re
 from pathlib import Path
 
-from render.bank import GLSL_VERSION, BankError, Shader, parse_header
+from render.shader import GLSL_VERSION, BankError, Shader, parse_header
 
 # What a browser shows of a colour: its 8-bit canvas clamps to [0, 1] (so +-inf become 1 or 0) and
 # stores NaN as 0. Done here, a stray NaN pixel (a ray that divides by zero) does not make the engine
