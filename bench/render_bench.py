@@ -56,6 +56,8 @@ def engine_side(args) -> dict:
 
 
 def naive_side(args) -> dict:
+    from PIL import Image
+
     from render import frames as F
     from render.bank import load_bank
     from render.context import GLRenderer, ShaderCompileError
@@ -81,7 +83,9 @@ def naive_side(args) -> dict:
         for i in range(args.count):
             spec = draw(args.seed, i, 0, bank.names, excluded)
             images, _ = F.finish(gl.render(progs[spec.shader], [_uniforms(spec)]), args.supersample)
-            png = F.encode_png(images[0])
+            buf = io.BytesIO()
+            Image.fromarray(images[0]).save(buf, format="PNG")  # Pillow's default, level 6
+            png = buf.getvalue()
             info = tarfile.TarInfo(f"{i:09d}.png")
             info.size = len(png)
             tar.addfile(info, io.BytesIO(png))

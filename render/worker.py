@@ -30,6 +30,7 @@ import numpy as np
 
 from render import frames as F
 from render.bank import load_bank
+from render.checkcache import CheckCache, default_dir
 from render.params import draw
 from shards import format as fmt
 
@@ -97,6 +98,8 @@ class _Worker:
         self.names = bank.names
         self.programs: dict[str, object] = {}
         self.batch = settings["batch"]
+        self.cache_dir = default_dir()
+        self.caches: dict[int, CheckCache] = {}
 
     def program(self, name: str):
         prog = self.programs.get(name)
@@ -127,7 +130,17 @@ class _Worker:
         self.events.put(("busy", self.wid, name))
 
     def check(self, name: str, n_frames: int) -> None:
-        """Compile, warm up (llvmpipe compiles on first draw), then time n_frames frames."""
+        """Compile, warm up (llvmpipe compiles on first draw), then time n_frames frames; or the
+        result stored for this source, renderer and size (`render.checkcache`)."""
+        shader = self.shaders[name]
+        cache = self.caches.get(n_frames)
+        if cache is None:
+            cache = self.caches[n_frames] = CheckCache(self.cache_dir, self.gl.info, self.gl.frame_px,
+                                                         self.settings["supersample"], n_frames)
+        hit = cache.get(shader.fragment) if shader.usable else None
+        if hit is not None:
+            self.events.put(("checked", self.wid, name, hit["status"], hit["detail"], hit["ms"]))
+            return
         try:
             specs = [draw(CHECK_SEED, i, 0, [name], set()) for i in range(n_frames + 1)]
             uniforms = [_uniforms(s) for s in specs]
@@ -138,8 +151,11 @@ class _Worker:
             _, reasons = F.finish(frames, self.settings["supersample"])
             bad = sum(1 for r in reasons if r)
             detail = f"{bad}/{n_frames} test frames degenerate" if bad else ""
+            cache.put(shader.fragment, "ok", detail, ms)
             self.events.put(("checked", self.wid, name, "ok", detail, ms))
         except ExcludeShader as exc:
+            if exc.reason == "compile":
+                cache.put(shader.fragment, exc.reason, exc.detail, None)
             self.events.put(("checked", self.wid, name, exc.reason, exc.detail, None))
 
     def frames(self, name: str, n: int, seed: int) -> None:
