@@ -51,8 +51,11 @@ def engine_side(args) -> dict:
                                        supersample=args.supersample, seed=args.seed, workers=1,
                                        shard_size=1000), on_event)
     check = marks["shards"] - marks["check_start"] if "check_start" in marks else 0.0
+    per_tile = set()
+    for part in (Path(args.out) / ".parts").glob("shard-*.json"):
+        per_tile |= set(json.loads(part.read_text()).get("per_tile_shaders", []))
     return {"images": manifest["num_samples"], "check_s": check, "in_process_s": time.perf_counter() - t0,
-            "excluded": [e["shader"] for e in manifest["bank"]["excluded"]]}
+            "excluded": [e["shader"] for e in manifest["bank"]["excluded"]], "per_tile_shaders": sorted(per_tile)}
 
 
 def naive_side(args) -> dict:
@@ -95,7 +98,7 @@ def naive_side(args) -> dict:
 # ---- the harness ----
 
 def run_side(side: str, bank: str, out: Path, count: int, size: int, supersample: int, seed: int,
-             cpu: int | None, exclude: Path | None = None) -> dict:
+             cpu: int | None, cache: Path, exclude: Path | None = None) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, __file__, side, "--bank", bank, "--out", str(out), "--count", str(count),
            "--size", str(size), "--supersample", str(supersample), "--seed", str(seed)]
@@ -103,7 +106,7 @@ def run_side(side: str, bank: str, out: Path, count: int, size: int, supersample
         cmd += ["--exclude", str(exclude)]
     if cpu is not None and shutil.which("taskset"):
         cmd = ["taskset", "-c", str(cpu)] + cmd
-    env = {**os.environ, "LP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "LP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT), "SHADERKD_CHECK_CACHE": str(cache)}
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True)
     wall = time.perf_counter() - t0
@@ -114,19 +117,21 @@ def run_side(side: str, bank: str, out: Path, count: int, size: int, supersample
 
 
 def compare(bank: str, label: str, size: int, count: int, supersample: int, runs: int, cpu, tmp: Path) -> dict:
-    # A warm-up render: Mesa's on-disk shader cache, the check cache, and the engine's exclusions
-    # (which the naive loop then skips too, so both sides draw the same shaders).
-    warm = run_side("engine", bank, tmp / f"{label}-{size}-warm", min(count, 1000), size, supersample, 1, cpu)
+    # A warm-up render: Mesa's on-disk shader cache, the check cache (empty before: its check is the
+    # cold one), and the engine's exclusions (which the naive loop then skips too: same shaders).
+    cache = tmp / "check-cache"
+    warm = run_side("engine", bank, tmp / f"{label}-{size}-warm", min(count, 1000), size, supersample, 1, cpu, cache)
     exclude = tmp / f"{label}-{size}-excluded.json"
     exclude.write_text(json.dumps(warm["excluded"]))
     rows = {"engine": [], "naive": []}
     for r in range(runs):
         for side in ("engine", "naive") if r % 2 == 0 else ("naive", "engine"):
             out = tmp / f"{label}-{size}-{side}-{r}"
-            rows[side].append(run_side(side, bank, out, count, size, supersample, 2, cpu, exclude))
+            rows[side].append(run_side(side, bank, out, count, size, supersample, 2, cpu, cache, exclude))
             shutil.rmtree(out, ignore_errors=True)
     summary = {"bank": label, "size": size, "supersample": supersample, "count": count, "runs": runs,
-               "excluded": len(warm["excluded"])}
+               "excluded": len(warm["excluded"]), "cold_check_s": round(warm["check_s"], 2),
+               "per_tile_shaders": len(rows["engine"][0]["per_tile_shaders"])}
     for side, rs in rows.items():
         walls = sorted(x["wall_s"] for x in rs)
         summary[side] = {"wall_s": [round(w, 2) for w in walls], "median_s": round(statistics.median(walls), 2),
@@ -137,9 +142,10 @@ def compare(bank: str, label: str, size: int, count: int, supersample: int, runs
                               round(max(n["wall_s"] / e["wall_s"] for n, e in zip(rows["naive"], rows["engine"])), 2)]
     e, n = summary["engine"], summary["naive"]
     print(f"{label:10s} {size:4d} px x{supersample} {count:6d} img | engine {e['median_s']:6.2f} s "
-          f"({e['img_per_s']:7.1f} img/s, check {e['check_s']:.2f} s) | naive {n['median_s']:6.2f} s "
+          f"({e['img_per_s']:7.1f} img/s, check {e['check_s']:.2f} s, cold {summary['cold_check_s']:.1f} s) | naive {n['median_s']:6.2f} s "
           f"({n['img_per_s']:7.1f} img/s, compile {n['check_s']:.2f} s) | engine {summary['ratio']:.2f}x "
-          f"(pairs {summary['ratio_range'][0]:.2f}-{summary['ratio_range'][1]:.2f}), {summary['excluded']} excluded",
+          f"(pairs {summary['ratio_range'][0]:.2f}-{summary['ratio_range'][1]:.2f}), {summary['excluded']} excluded, "
+          f"{summary['per_tile_shaders']} drawn per tile",
           flush=True)
     return summary
 
@@ -161,7 +167,7 @@ def main():
     ap.add_argument("--shadertoy", default=str(SHADERTOY), help="Shadertoy JSONL (skipped when absent).")
     ap.add_argument("--shadertoy-n", type=int, default=400, help="Use its first N shaders.")
     ap.add_argument("--count-32", type=int, default=4000)
-    ap.add_argument("--count-128", type=int, default=600)
+    ap.add_argument("--count-128", type=int, default=400)
     ap.add_argument("--supersample", type=int, default=1)
     ap.add_argument("--runs", type=int, default=3, help="Runs per side, alternating.")
     ap.add_argument("--cpu", type=int, default=0, help="Core both sides are pinned to (-1: no pinning).")
