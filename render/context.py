@@ -160,15 +160,9 @@ class GLRenderer:
         if n == 0:
             return np.zeros((0, px, px, 3), np.float32)
         self.fbo.use()
-        table = np.zeros((n, TABLE_TEXELS, 4), np.float32)
-        tile = 0
-        for _, program, uniforms, _ in calls:
-            for j, u in enumerate(uniforms):
-                table[tile + j, 0, 0] = u.get("uTime", 0.0)
-                for k in range(TABLE_TEXELS - 1):
-                    if f"uP{k}" in u:
-                        table[tile + j, 1 + k] = u[f"uP{k}"]
-            tile += len(uniforms)
+        zero = (0.0, 0.0, 0.0, 0.0)
+        table = np.array([[(u.get("uTime", 0.0), 0.0, 0.0, 0.0), u.get("uP0", zero), u.get("uP1", zero),
+                           u.get("uP2", zero), u.get("uP3", zero)] for c in calls for u in c[2]], np.float32)
         if any(c[1].atlas for c in calls):
             self.table.write(table.tobytes(), viewport=(0, 0, TABLE_TEXELS, n))
             self.table.use(0)

@@ -197,3 +197,28 @@ def test_render_modules_import_no_cycle():
 
     cycles = sorted(m for m in graph if reaches(m, m))
     assert not cycles, f"import cycles through {cycles}"
+
+
+# ---- tar ----
+
+def test_shard_bytes_equal_what_tarfile_writes(tmp_path):
+    """write_shard builds ustar headers itself (for speed): byte for byte what tarfile wrote before."""
+    import io
+    import tarfile
+
+    from shards import format as fmt
+
+    rng = np.random.default_rng(1)
+    samples = [(i * 7 + 3, rng.integers(0, 256, int(n), dtype=np.uint8).tobytes(), {"index": i, "x": "é" * int(n % 5)})
+               for i, n in enumerate([0, 1, 511, 512, 513, 1500, 10239, 10240, 20000])]
+    for chosen in (samples, samples[:1], []):
+        entry = fmt.write_shard(tmp_path / "s.tar", chosen)
+        ref = io.BytesIO()
+        with tarfile.open(fileobj=ref, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+            for index, png, record in chosen:
+                for name, data in ((f"{fmt.key_of(index)}.png", png), (f"{fmt.key_of(index)}.json", fmt.dumps_record(record))):
+                    info = tarfile.TarInfo(name)
+                    info.size, info.mtime, info.mode, info.uid, info.gid, info.uname, info.gname = len(data), 0, 0o444, 0, 0, "", ""
+                    tar.addfile(info, io.BytesIO(data))
+        assert (tmp_path / "s.tar").read_bytes() == ref.getvalue()
+        assert entry["bytes"] == len(ref.getvalue()) and entry["count"] == len(chosen)
