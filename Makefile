@@ -56,7 +56,7 @@ bank-check:
 	$(RUN) shaderkd bank check $(BANK)
 
 bench-render:
-	$(RUN) python bench/render_bench.py --naive
+	$(RUN) python bench/render_bench.py
 
 # Shader method vs DFAD vs RDSKD vs real-image KD vs supervised, MNIST teacher, 3 seeds (needs shards)
 bench-quality: $(OUT)/manifest.json
