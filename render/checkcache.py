@@ -5,7 +5,7 @@ gives the same answer for the same source on the same renderer at the same frame
 stored under a key of (sha256 of the compiled source, the renderer's identity, frame size in pixels
 and supersampling, number of timed frames). Each entry is one small JSON file written by rename, so the workers of one
 or several runs can share the directory without locks (two writers of a key write the same thing).
-A hang is not cached: it is found by the parent, which kills the worker.
+A hang is found by the parent, which kills the worker: it stores it (`record_hang`).
 
 Where: $SHADERKD_CHECK_CACHE, else $XDG_CACHE_HOME/shaderkd/checks, else ~/.cache/shaderkd/checks.
 SHADERKD_CHECK_CACHE=off turns it off. Deleting the directory is always safe.
@@ -63,3 +63,10 @@ class CheckCache:
             os.replace(tmp, path)
         except OSError as exc:  # a read-only or full cache only costs the next run a check
             log.warning("check cache %s not written: %s", self.directory, exc)
+
+
+def record_hang(settings: dict, renderer: dict | None, frames: int, fragment: str, detail: str) -> None:
+    """Store a check that hung (the parent's watchdog killed its worker), so a later set skips it too."""
+    if renderer is not None:
+        k = settings["supersample"]
+        CheckCache(default_dir(), renderer, settings["size"] * k, k, frames).put(fragment, "hang", detail, None)

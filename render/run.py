@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from render.bank import Bank, load_bank
+from render.checkcache import record_hang
 from render.params import NoUsableShaderError
 from render.pool import WorkerPool, worker_count, worker_settings
 from shards import format as fmt
@@ -101,6 +102,7 @@ def check_shaders(bank: Bank, pool: WorkerPool, names: list[str], frames: int, m
                 _, _, job, shader, why = ev
                 name = job[1]
                 results[name] = {"status": "hang", "detail": why, "ms": None}
+                record_hang(pool.settings, pool.renderer, frames, bank.by_name()[name].fragment, why)
                 on_event("checked", name=name, **results[name])
     return results
 

@@ -162,6 +162,23 @@ def test_second_set_takes_the_check_from_the_cache(tmp_path, monkeypatch):
     assert manifest["bank"]["excluded"] == []
 
 
+@pytest.mark.slow
+def test_a_hang_is_cached_so_the_next_set_does_not_wait_for_it(tmp_path, monkeypatch):
+    from test_render import HANG
+
+    monkeypatch.setenv("SHADERKD_CHECK_CACHE", str(tmp_path / "cache"))
+    bank = write_bank(tmp_path / "bank", {**SIMPLE, "t_hang": HANG})
+    cfg = dict(bank=str(bank), count=20, size=64, shard_size=20, workers=1, time_budget=2.0)
+    first = render_set(RenderConfig(out=str(tmp_path / "a"), **cfg))
+    assert [(e["shader"], e["reason"]) for e in first["bank"]["excluded"]] == [("t_hang", "hang")]
+    hangs = [p for p in (tmp_path / "cache").rglob("*.json") if json.loads(p.read_text())["status"] == "hang"]
+    assert len(hangs) == 1
+    hangs[0].write_text(json.dumps({**json.loads(hangs[0].read_text()), "detail": "from the cache"}))
+    second = render_set(RenderConfig(out=str(tmp_path / "b"), **cfg))
+    assert [(e["shader"], e["reason"], e["detail"]) for e in second["bank"]["excluded"]] == \
+        [("t_hang", "hang", "from the cache")]  # not checked again: no wait for the watchdog
+
+
 # ---- PNG ----
 
 def test_png_round_trips_rgb_and_grey_and_refuses_other_arrays():
