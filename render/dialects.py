@@ -2,7 +2,8 @@
 
 Every wrapped fragment is `#version 330 core`, reads only uTime, uRes, uP0..uP3 and uTile, and writes
 `out vec4 fragColor` with alpha 1. The user's code follows a `#line 1`, so driver logs point at the
-user's own lines, and its comments (licence headers) are kept.
+user's own lines, and its comments (licence headers) are kept. `atlas_fragment` rewrites any engine
+fragment (these wrappers and the project's prelude alike) to draw every tile of an atlas in one call.
 
 Formats accepted by `load_file` (one record = one shader):
 - a Shadertoy API export: `{"Shader": {"info": {...}, "renderpass": [...]}}`, the bare inner object, or
