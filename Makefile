@@ -62,7 +62,7 @@ bank-check:
 	$(RUN) shaderkd bank check $(BANK)
 
 bench-render:
-	$(RUN) python bench/render_bench.py --naive
+	$(RUN) python bench/render_bench.py
 
 # Pulling shards/default over loopback HTTP vs a plain copy; training reads with and without hash checks
 bench-pull: $(SHARDS_DEP)

@@ -1,103 +1,209 @@
-"""make bench-render: images/s of `shaderkd render` on this machine, 1 worker and all cores, 32 and 128 px.
+"""make bench-render: `shaderkd render` against a naive loop, whole process against whole process.
 
-Each configuration first renders a warm-up set (Mesa compiles every shader on first use and caches
-it on disk: that is the cold cost, reported separately), then times a fresh render of the same
-bank into a new directory. The shader check (compile + timing of every shader) is reported apart
-from the shard phase, which is what a long render spends its time on.
+Both sides run as their own process on the same core (`taskset`), one raster thread each
+(LP_NUM_THREADS=1), on the same shaders (the naive loop skips the shaders the engine excluded), and
+are timed the same way: from the process's start to its exit, alternating engine / naive so that a
+load change on a shared machine hits both. Each side also reports its setup apart: the engine's
+shader check (compile and time every shader; cached per bank, renderer and size after the first
+run) and the naive loop's compile and first draw of every shader.
 
-    uv run python bench/render_bench.py [--bank shaders] [--count-32 6000] [--count-128 1500]
+- engine: `render_set` with 1 worker (parent + worker process), shards of 1,000.
+- naive: one EGL context, and per image one draw, one blocking read, one Pillow PNG (level 6, its
+  default) and one tar member (the pattern of the shaders21k renderer).
+
+    uv run python bench/render_bench.py [--bank shaders] [--shadertoy PATH] [--runs 3]
 """
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import platform
 import shutil
+import statistics
+import subprocess
+import sys
+import tarfile
 import tempfile
 import time
 from pathlib import Path
 
-from render.run import RenderConfig, render_set
+ROOT = Path(__file__).resolve().parents[1]
+SHADERTOY = ROOT.parent / "shared" / "data" / "shadertoy-permissive" / "shaders.jsonl"
 
 
-def timed_render(bank, out, count, size, workers, seed):
+# ---- the two sides, each run as its own process ----
+
+def engine_side(args) -> dict:
+    from render.run import RenderConfig, render_set
+
     marks = {}
 
     def on_event(kind, **info):
-        if kind == "renderer" and "shards" not in marks:
+        if kind == "checking":
+            marks["check_start"] = time.perf_counter()
+        elif kind == "renderer" and "shards" not in marks:
             marks["shards"] = time.perf_counter()
-            marks["renderer"] = info["GL_RENDERER"]
 
     t0 = time.perf_counter()
-    render_set(RenderConfig(bank=bank, out=str(out), count=count, size=size, seed=seed, workers=workers,
-                            shard_size=max(50, count // (8 * max(workers, 1)))), on_event)
-    t1 = time.perf_counter()
-    start = marks.get("shards", t0)
-    return {"total_s": t1 - t0, "check_s": start - t0, "shard_s": t1 - start, "img_per_s": count / (t1 - start),
-            "renderer": marks.get("renderer")}
+    manifest = render_set(RenderConfig(bank=args.bank, out=args.out, count=args.count, size=args.size,
+                                       supersample=args.supersample, seed=args.seed, workers=1,
+                                       shard_size=1000), on_event)
+    check = marks["shards"] - marks["check_start"] if "check_start" in marks else 0.0
+    per_tile = set()
+    for part in (Path(args.out) / ".parts").glob("shard-*.json"):
+        per_tile |= set(json.loads(part.read_text()).get("per_tile_shaders", []))
+    return {"images": manifest["num_samples"], "check_s": check, "in_process_s": time.perf_counter() - t0,
+            "excluded": [e["shader"] for e in manifest["bank"]["excluded"]], "per_tile_shaders": sorted(per_tile)}
 
 
-def naive_loop(bank_path, count, size, supersample=2, seed=3):
-    """The baseline the engine is measured against: one process, one draw, one blocking read and one
-    PNG per image (programs compiled and warmed first, as the engine does)."""
-    import os
+def naive_side(args) -> dict:
+    from PIL import Image
 
-    os.environ.setdefault("LP_NUM_THREADS", "1")
     from render import frames as F
     from render.bank import load_bank
-    from render.context import GLRenderer
+    from render.context import GLRenderer, ShaderCompileError
     from render.params import draw
     from render.worker import _uniforms
 
-    bank = load_bank(bank_path)
-    shaders = bank.by_name()
-    gl = GLRenderer(size * supersample)
-    specs = [draw(seed, i, 0, bank.names, set()) for i in range(count)]
-    progs = {n: gl.compile(n, shaders[n].fragment) for n in {s.shader for s in specs}}
-    for s in specs[:len(progs) * 3]:
-        gl.render(progs[s.shader], [_uniforms(s)])
     t0 = time.perf_counter()
-    for s in specs:
-        images, _ = F.finish(gl.render(progs[s.shader], [_uniforms(s)]), supersample)
-        F.encode_png(images[0])
-    return count / (time.perf_counter() - t0)
+    bank = load_bank(args.bank)
+    excluded = set(json.loads(Path(args.exclude).read_text())) if args.exclude else set()
+    excluded |= {s.name for s in bank.shaders if not s.usable}
+    gl = GLRenderer(args.size * args.supersample)
+    progs = {}
+    for s in bank.shaders:
+        if s.name in excluded:
+            continue
+        try:
+            progs[s.name] = gl.compile(s.name, s.fragment)
+            gl.render(progs[s.name], [_uniforms(draw(0, 0, 0, [s.name], set()))])  # llvmpipe compiles on first draw
+        except ShaderCompileError:
+            excluded.add(s.name)
+    setup = time.perf_counter() - t0
+    with tarfile.open(Path(args.out) / "naive.tar", "w") as tar:
+        for i in range(args.count):
+            spec = draw(args.seed, i, 0, bank.names, excluded)
+            images, _ = F.finish(gl.render(progs[spec.shader], [_uniforms(spec)]), args.supersample)
+            buf = io.BytesIO()
+            Image.fromarray(images[0]).save(buf, format="PNG")  # Pillow's default, level 6
+            png = buf.getvalue()
+            info = tarfile.TarInfo(f"{i:09d}.png")
+            info.size = len(png)
+            tar.addfile(info, io.BytesIO(png))
+    return {"images": args.count, "check_s": setup, "in_process_s": time.perf_counter() - t0}
+
+
+# ---- the harness ----
+
+def run_side(side: str, bank: str, out: Path, count: int, size: int, supersample: int, seed: int,
+             cpu: int | None, cache: Path, exclude: Path | None = None) -> dict:
+    out.mkdir(parents=True, exist_ok=True)
+    cmd = [sys.executable, __file__, side, "--bank", bank, "--out", str(out), "--count", str(count),
+           "--size", str(size), "--supersample", str(supersample), "--seed", str(seed)]
+    if exclude is not None:
+        cmd += ["--exclude", str(exclude)]
+    if cpu is not None and shutil.which("taskset"):
+        cmd = ["taskset", "-c", str(cpu)] + cmd
+    env = {**os.environ, "LP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT), "SHADERKD_CHECK_CACHE": str(cache)}
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise RuntimeError(f"{side} run failed ({' '.join(cmd)}):\n{proc.stderr[-3000:]}")
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    return {**result, "wall_s": wall}
+
+
+def compare(bank: str, label: str, size: int, count: int, supersample: int, runs: int, cpu, tmp: Path) -> dict:
+    # A warm-up render: Mesa's on-disk shader cache, the check cache (empty before: its check is the
+    # cold one), and the engine's exclusions (which the naive loop then skips too: same shaders).
+    cache = tmp / "check-cache"
+    warm = run_side("engine", bank, tmp / f"{label}-{size}-warm", min(count, 1000), size, supersample, 1, cpu, cache)
+    exclude = tmp / f"{label}-{size}-excluded.json"
+    exclude.write_text(json.dumps(warm["excluded"]))
+    rows = {"engine": [], "naive": []}
+    for r in range(runs):
+        for side in ("engine", "naive") if r % 2 == 0 else ("naive", "engine"):
+            out = tmp / f"{label}-{size}-{side}-{r}"
+            rows[side].append(run_side(side, bank, out, count, size, supersample, 2, cpu, cache, exclude))
+            shutil.rmtree(out, ignore_errors=True)
+    summary = {"bank": label, "size": size, "supersample": supersample, "count": count, "runs": runs,
+               "excluded": len(warm["excluded"]), "cold_check_s": round(warm["check_s"], 2),
+               "per_tile_shaders": len(rows["engine"][0]["per_tile_shaders"])}
+    for side, rs in rows.items():
+        walls = sorted(x["wall_s"] for x in rs)
+        summary[side] = {"wall_s": [round(w, 2) for w in walls], "median_s": round(statistics.median(walls), 2),
+                         "img_per_s": round(count / statistics.median(walls), 1),
+                         "check_s": round(statistics.median(x["check_s"] for x in rs), 2)}
+    summary["ratio"] = round(summary["naive"]["median_s"] / summary["engine"]["median_s"], 2)
+    summary["ratio_range"] = [round(min(n["wall_s"] / e["wall_s"] for n, e in zip(rows["naive"], rows["engine"])), 2),
+                              round(max(n["wall_s"] / e["wall_s"] for n, e in zip(rows["naive"], rows["engine"])), 2)]
+    e, n = summary["engine"], summary["naive"]
+    print(f"{label:10s} {size:4d} px x{supersample} {count:6d} img | engine {e['median_s']:6.2f} s "
+          f"({e['img_per_s']:7.1f} img/s, check {e['check_s']:.2f} s, cold {summary['cold_check_s']:.1f} s) | naive {n['median_s']:6.2f} s "
+          f"({n['img_per_s']:7.1f} img/s, compile {n['check_s']:.2f} s) | engine {summary['ratio']:.2f}x "
+          f"(pairs {summary['ratio_range'][0]:.2f}-{summary['ratio_range'][1]:.2f}), {summary['excluded']} excluded, "
+          f"{summary['per_tile_shaders']} drawn per tile",
+          flush=True)
+    return summary
 
 
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] in ("engine", "naive"):
+        ap = argparse.ArgumentParser()
+        ap.add_argument("side")
+        for opt in ("--bank", "--out"):
+            ap.add_argument(opt, required=True)
+        for opt in ("--count", "--size", "--supersample", "--seed"):
+            ap.add_argument(opt, type=int, required=True)
+        ap.add_argument("--exclude")
+        args = ap.parse_args()
+        print(json.dumps((engine_side if args.side == "engine" else naive_side)(args)))
+        return
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--bank", default="shaders")
-    ap.add_argument("--count-32", type=int, default=6000)
-    ap.add_argument("--count-128", type=int, default=1500)
+    ap.add_argument("--bank", default="shaders", help="The project's bank.")
+    ap.add_argument("--shadertoy", default=str(SHADERTOY), help="Shadertoy JSONL (skipped when absent).")
+    ap.add_argument("--shadertoy-n", type=int, default=400, help="Use its first N shaders.")
+    ap.add_argument("--count-32", type=int, default=10000)
+    ap.add_argument("--count-128", type=int, default=1000)
+    ap.add_argument("--supersample", type=int, default=1)
+    ap.add_argument("--runs", type=int, default=3, help="Runs per side, alternating.")
+    ap.add_argument("--cpu", type=int, default=0, help="Core both sides are pinned to (-1: no pinning).")
     ap.add_argument("--out", default="bench/results/render.json")
-    ap.add_argument("--naive", action="store_true", help="Also time the naive one-draw-one-read loop (1 core).")
     args = ap.parse_args()
-    cores = os.cpu_count() or 1
-    rows = []
+    cpu = None if args.cpu < 0 else args.cpu
     tmp = Path(tempfile.mkdtemp(prefix="shaderkd-bench-"))
+    banks = [(args.bank, "project")]
+    if Path(args.shadertoy).is_file():
+        lines = Path(args.shadertoy).read_text().splitlines()[:args.shadertoy_n]
+        first = tmp / f"shadertoy-first{args.shadertoy_n}.jsonl"
+        first.write_text("\n".join(lines) + "\n")
+        banks.append((str(first), "shadertoy"))
+    else:
+        print(f"{args.shadertoy} is absent: Shadertoy rows skipped", flush=True)
+    rows = []
     try:
-        for size, count in ((32, args.count_32), (128, args.count_128)):
-            for workers in sorted({1, cores}):
-                cold = timed_render(args.bank, tmp / f"cold-{size}-{workers}", max(200, count // 10), size, workers, seed=1)
-                warm = timed_render(args.bank, tmp / f"warm-{size}-{workers}", count, size, workers, seed=2)
-                row = {"size": size, "workers": workers, "count": count, "img_per_s": round(warm["img_per_s"], 1),
-                       "shard_s": round(warm["shard_s"], 2), "check_s_warm": round(warm["check_s"], 2),
-                       "check_s_cold": round(cold["check_s"], 2), "renderer": warm["renderer"]}
-                rows.append(row)
-                print(f"{size:4d} px  {workers} worker(s)  {row['img_per_s']:9.1f} img/s  "
-                      f"(shards {row['shard_s']:.1f} s for {count}; shader check {row['check_s_cold']:.1f} s cold, "
-                      f"{row['check_s_warm']:.1f} s warm)  on {row['renderer']}", flush=True)
-        if args.naive:
-            for size, count in ((32, args.count_32 // 2), (128, args.count_128 // 2)):
-                rate = naive_loop(args.bank, count, size)
-                rows.append({"size": size, "workers": 1, "count": count, "img_per_s": round(rate, 1), "naive": True})
-                print(f"{size:4d} px  naive loop, 1 core  {rate:9.1f} img/s", flush=True)
+        for bank, label in banks:
+            for size, count in ((32, args.count_32), (128, args.count_128)):
+                rows.append(compare(bank, label, size, count, args.supersample, args.runs, cpu, tmp))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps({"machine": {"cores": cores, "cpu": platform.processor() or platform.machine()},
-                                          "bank": args.bank, "rows": rows}, indent=1))
+    Path(args.out).write_text(json.dumps({"machine": {"cores": os.cpu_count(), "cpu": _cpu_name(),
+                                                      "pinned_core": cpu}, "rows": rows}, indent=1))
     print(f"wrote {args.out}")
+
+
+def _cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
 
 if __name__ == "__main__":

@@ -12,34 +12,14 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-GLSL_VERSION = "#version 330 core\n"
+from render import dialects
+from render.shader import GLSL_VERSION, BankError, Shader, parse_header  # noqa: F401  (re-exported)
+
 PRELUDE_NAME = "prelude.glsl"
-HEADER_RE = re.compile(r"^\s*//\s*([A-Za-z_]+)\s*:\s*(.*?)\s*$")
 NAME_RE = re.compile(r"^[A-Za-z0-9_.\-]+$")
-
-
-class BankError(Exception):
-    """A bank cannot be read: missing path, malformed header, duplicate names, ..."""
-
-
-@dataclass(frozen=True)
-class Shader:
-    name: str
-    family: str
-    licence: str
-    dialect: str          # "shaderkd", "shadertoy", "twigl-classic", "twigl-geek", ...
-    origin: str           # file path (and line or id) it came from
-    code: str             # the source as written
-    fragment: str = ""    # the complete fragment shader as compiled ("" when unsupported)
-    unsupported: str = ""  # why the renderer cannot serve it ("" when it can)
-    meta: dict = field(default_factory=dict, compare=False, hash=False)
-
-    @property
-    def usable(self) -> bool:
-        return not self.unsupported
 
 
 @dataclass(frozen=True)
@@ -74,19 +54,6 @@ def bank_hash(shaders) -> str:
         h.update((s.fragment or s.code).encode())
         h.update(b"\0")
     return h.hexdigest()
-
-
-def parse_header(code: str) -> dict[str, str]:
-    """The leading `// key: value` comment lines of a project shader."""
-    header = {}
-    for line in code.splitlines():
-        if not line.strip():
-            continue
-        m = HEADER_RE.match(line)
-        if not m:
-            break
-        header[m.group(1).lower()] = m.group(2)
-    return header
 
 
 MAX_SOURCE_BYTES = 1 << 20  # the largest Shadertoy sources are a few tens of kB
@@ -158,7 +125,6 @@ def load_directory(directory: Path) -> list[Shader]:
                 prelude = find_prelude(directory)
             shaders.append(project_shader(path, prelude))
         else:
-            from render import dialects  # external single-file shaders (Shadertoy, twigl)
             shaders.append(dialects.from_glsl_file(path))
     return shaders
 
@@ -175,7 +141,6 @@ def load_bank(path: str | Path) -> Bank:
         raise BankError(f"{path}: not a regular file or a directory; pass a directory of .glsl files or a "
                         f".glsl/.json/.jsonl file")
     else:
-        from render import dialects
         shaders = dialects.load_file(path)
     if not shaders:
         raise BankError(f"{path}: the bank holds no shaders; pass a directory of .glsl files (e.g. shaders/) or a "

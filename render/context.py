@@ -1,21 +1,43 @@
 """The GL side: one headless moderngl context over EGL, programs, and batched atlas rendering.
 
-Only worker processes import this module (moderngl is never imported by the parent). A batch of
-samples of one shader is drawn into tiles of one float32 framebuffer (one draw per tile, each with
-its own uniforms and viewport) and read back with a single blocking read: that read, not the
-shading, is what limits a naive one-draw-one-read loop at small sizes.
+Only worker processes import this module (moderngl is never imported by the parent). Frames are
+drawn into the tiles of one float32 framebuffer (the atlas) and read back with a single blocking
+read per atlas: that read, not the shading, is what limits a naive one-draw-one-read loop at small
+sizes. A shader draws all its tiles of an atlas in one instanced call: each instance is a quad over
+one tile, and the fragment shader reads its sample's time and parameters from a small float texture
+(the sample table) at the row of the tile under gl_FragCoord (`render.dialects.atlas_fragment`). A
+shader whose source cannot be rewritten that way (or a frame of odd size, where a 2x2 derivative
+quad would straddle two tiles) falls back to one draw per tile with uniforms and its own viewport,
+into the same atlas; `GLRenderer.fallbacks` names those shaders and why.
 """
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
 import numpy as np
+
+from render.dialects import atlas_fragment
 
 VERTEX_SHADER = """#version 330 core
 in vec2 pos;
 void main() { gl_Position = vec4(pos, 0.0, 1.0); }
 """
-MAX_ATLAS = 2048  # pixels per side of the atlas framebuffer
+# One instance per tile: tile skd_first + gl_InstanceID, row-major in an atlas of skd_per tiles a side.
+ATLAS_VERTEX_SHADER = """#version 330 core
+in vec2 pos;
+uniform int skd_first;
+uniform int skd_per;
+uniform int skd_px;
+uniform vec2 skd_atlas;
+void main() {
+    int i = skd_first + gl_InstanceID;
+    vec2 xy = (vec2(i % skd_per, i / skd_per) + pos) * float(skd_px);
+    gl_Position = vec4(xy / skd_atlas * 2.0 - 1.0, 0.0, 1.0);
+}
+"""
+MAX_ATLAS = 1024  # pixels per side of the atlas framebuffer (2048: 20% slower at 128 px, the atlas outgrows the caches)
+TABLE_TEXELS = 5  # per sample: time, then uP0..uP3
 
 
 class ShaderCompileError(Exception):
@@ -26,10 +48,19 @@ class ShaderCompileError(Exception):
         self.name, self.log = name, log
 
 
+@dataclass
+class Program:
+    """A compiled shader: `atlas` True when it draws every tile of an atlas in one call."""
+    name: str
+    prog: object
+    vao: object
+    atlas: bool
+
+
 class GLRenderer:
     """A standalone EGL context rendering square frames of `frame_px` pixels (size x supersample)."""
 
-    def __init__(self, frame_px: int, egl_device: int | None = None):
+    def __init__(self, frame_px: int, egl_device: int | None = None, one_draw: bool = True):
         import moderngl  # only here: the parent process and train/ never load GL
 
         self._moderngl = moderngl
@@ -48,9 +79,15 @@ class GLRenderer:
         self.frame_px = frame_px
         self.tiles_per_side = max(1, MAX_ATLAS // frame_px)
         side = self.tiles_per_side * frame_px
+        self.side = side
         self.fbo = self.ctx.framebuffer(color_attachments=[self.ctx.renderbuffer((side, side), components=4, dtype="f4")])
         self.vbo = self.ctx.buffer(np.array([-1, -1, 3, -1, -1, 3], dtype="f4").tobytes())
-        self._vaos: dict[int, object] = {}
+        self.quad = self.ctx.buffer(np.array([0, 0, 1, 0, 0, 1, 0, 1, 1, 0, 1, 1], dtype="f4").tobytes())
+        self.table = self.ctx.texture((TABLE_TEXELS, self.batch_capacity), 4, dtype="f4")
+        self.table.filter = (moderngl.NEAREST, moderngl.NEAREST)
+        # an odd frame would put a 2x2 derivative quad across two tiles: only one draw per tile is exact
+        self.one_draw = one_draw and frame_px % 2 == 0
+        self.fallbacks: dict[str, str] = {}  # shader -> why it draws one tile per call
 
     @property
     def info(self) -> dict:
@@ -62,42 +99,108 @@ class GLRenderer:
     def batch_capacity(self) -> int:
         return self.tiles_per_side ** 2
 
-    def compile(self, name: str, fragment: str):
+    def compile(self, name: str, fragment: str) -> Program:
+        """The one-draw program when the source allows it, else the one-draw-per-tile program."""
+        if self.one_draw:
+            variant = atlas_fragment(fragment)
+            if variant is None:
+                self.fallbacks[name] = "its source does not declare the engine uniforms where expected"
+            else:
+                try:
+                    prog = self.ctx.program(vertex_shader=ATLAS_VERTEX_SHADER, fragment_shader=variant)
+                    return Program(name, prog, self.ctx.vertex_array(prog, [(self.quad, "2f", "pos")]), True)
+                except Exception as exc:  # the plain source decides whether the shader is broken
+                    self.fallbacks[name] = f"the one-draw variant does not compile: {str(exc)[:300]}"
         try:
             prog = self.ctx.program(vertex_shader=VERTEX_SHADER, fragment_shader=fragment)
         except Exception as exc:  # moderngl.Error carries the driver's log in its message
             raise ShaderCompileError(name, str(exc)) from None
-        vao = self.ctx.vertex_array(prog, [(self.vbo, "2f", "pos")])
-        self._vaos[id(prog)] = vao
-        return prog
+        return Program(name, prog, self.ctx.vertex_array(prog, [(self.vbo, "2f", "pos")]), False)
 
-    def release(self, prog) -> None:
-        vao = self._vaos.pop(id(prog), None)
-        if vao is not None:
-            vao.release()
-        prog.release()
+    def release(self, program: Program) -> None:
+        program.vao.release()
+        program.prog.release()
 
-    def render(self, prog, uniforms: list[dict]) -> np.ndarray:
-        """Draw one frame per uniform dict; return float32 [n, frame_px, frame_px, 3], row 0 at the top.
+    def render(self, program: Program, uniforms: list[dict]) -> np.ndarray:
+        """Draw one frame per uniform dict; return float32 [n, frame_px, frame_px, 3], row 0 at the top."""
+        return self.render_groups([(program, uniforms)])[0]
 
-        Uniforms the compiler optimised away are skipped. Batches larger than the atlas are split.
+    def render_groups(self, groups, before_draw=None, max_tiles: int | None = None) -> list[np.ndarray]:
+        """Frames of several shaders, packed into as few atlases as fit, one read-back per atlas.
+
+        groups: [(Program, [uniform dict, ...])]; returns one float32 [n, frame_px, frame_px, 3] array
+        per group, row 0 at the top. A group draws in calls of at most `max_tiles` tiles, each preceded
+        by before_draw(name) and followed by a wait for the rasteriser, so that a watchdog can tell a
+        slow shader from a stuck one. Uniforms the compiler optimised away are skipped.
         """
-        out = []
         cap = self.batch_capacity
-        for start in range(0, len(uniforms), cap):
-            out.append(self._render_atlas(prog, uniforms[start:start + cap]))
-        return np.concatenate(out) if out else np.zeros((0, self.frame_px, self.frame_px, 3), np.float32)
+        calls = []  # (group, program, uniforms, first index in the group)
+        for g, (program, uniforms) in enumerate(groups):
+            step = min(cap, max_tiles or cap)
+            for a in range(0, len(uniforms), step):
+                calls.append((g, program, uniforms[a:a + step], a))
+        out = [[] for _ in groups]
+        atlas, used = [], 0
+        for call in calls + [None]:
+            if call is None or used + len(call[2]) > cap:
+                frames = self._draw_atlas(atlas, before_draw)
+                for (g, _, uniforms, _), tile in zip(atlas, np.cumsum([0] + [len(c[2]) for c in atlas])):
+                    out[g].append(frames[tile:tile + len(uniforms)])
+                atlas, used = [], 0
+                if call is None:
+                    break
+            atlas.append(call)
+            used += len(call[2])
+        empty = np.zeros((0, self.frame_px, self.frame_px, 3), np.float32)
+        return [np.concatenate(parts) if parts else empty for parts in out]
 
-    def _render_atlas(self, prog, uniforms: list[dict]) -> np.ndarray:
+    def _draw_atlas(self, calls, before_draw) -> np.ndarray:
         px, per = self.frame_px, self.tiles_per_side
-        vao = self._vaos[id(prog)]
+        n = sum(len(c[2]) for c in calls)
+        if n == 0:
+            return np.zeros((0, px, px, 3), np.float32)
         self.fbo.use()
+        zero = (0.0, 0.0, 0.0, 0.0)
+        table = np.array([[(u.get("uTime", 0.0), 0.0, 0.0, 0.0), u.get("uP0", zero), u.get("uP1", zero),
+                           u.get("uP2", zero), u.get("uP3", zero)] for c in calls for u in c[2]], np.float32)
+        if any(c[1].atlas for c in calls):
+            self.table.write(table.tobytes(), viewport=(0, 0, TABLE_TEXELS, n))
+            self.table.use(0)
+        tile = 0
+        for _, program, uniforms, _ in calls:
+            if before_draw is not None:
+                before_draw(program.name)
+            if program.atlas:
+                self._draw_one_call(program, tile, len(uniforms))
+            else:
+                self._draw_per_tile(program, tile, uniforms)
+            if before_draw is not None:
+                self.ctx.finish()
+            tile += len(uniforms)
+        rows = (n + per - 1) // per
+        width = min(n, per) * px
+        raw = self.fbo.read(viewport=(0, 0, width, rows * px), components=3, dtype="f4")
+        atlas = np.frombuffer(raw, dtype=np.float32).reshape(rows * px, width, 3)
+        frames = atlas.reshape(rows, px, width // px, px, 3).transpose(0, 2, 1, 3, 4).reshape(-1, px, px, 3)
+        # GL rows run bottom-up; images top-down.
+        return np.ascontiguousarray(frames[:n, ::-1])
+
+    def _draw_one_call(self, program: Program, first: int, n: int) -> None:
+        prog, px = program.prog, self.frame_px
+        self.ctx.viewport = (0, 0, self.side, self.side)
+        values = {"skd_first": first, "skd_per": self.tiles_per_side, "skd_px": px, "skd_samples": 0,
+                  "skd_atlas": (float(self.side), float(self.side)), "uRes": (float(px), float(px))}
+        for key, value in values.items():
+            if key in prog:
+                prog[key].value = value
+        program.vao.render(self._moderngl.TRIANGLES, instances=n)
+
+    def _draw_per_tile(self, program: Program, first: int, uniforms: list[dict]) -> None:
+        prog, px, per = program.prog, self.frame_px, self.tiles_per_side
         names = {n for n in ("uRes", "uTile", "uTime", "uP0", "uP1", "uP2", "uP3") if n in prog}
         if "uRes" in names:
             prog["uRes"].value = (float(px), float(px))
-        n = len(uniforms)
-        rows = (n + per - 1) // per
-        for i, u in enumerate(uniforms):
+        for i, u in enumerate(uniforms, first):
             x, y = (i % per) * px, (i // per) * px
             self.ctx.viewport = (x, y, px, px)
             if "uTile" in names:
@@ -105,13 +208,7 @@ class GLRenderer:
             for key, value in u.items():
                 if key in names:
                     prog[key].value = value
-            vao.render(self._moderngl.TRIANGLES)
-        width = min(n, per) * px
-        raw = self.fbo.read(viewport=(0, 0, width, rows * px), components=3, dtype="f4")
-        atlas = np.frombuffer(raw, dtype=np.float32).reshape(rows * px, width, 3)
-        frames = atlas.reshape(rows, px, width // px, px, 3).transpose(0, 2, 1, 3, 4).reshape(-1, px, px, 3)
-        # GL rows run bottom-up; images top-down.
-        return np.ascontiguousarray(frames[:n, ::-1])
+            program.vao.render(self._moderngl.TRIANGLES)
 
     def close(self) -> None:
         self.ctx.release()

@@ -2,7 +2,8 @@
 
 Every wrapped fragment is `#version 330 core`, reads only uTime, uRes, uP0..uP3 and uTile, and writes
 `out vec4 fragColor` with alpha 1. The user's code follows a `#line 1`, so driver logs point at the
-user's own lines, and its comments (licence headers) are kept.
+user's own lines, and its comments (licence headers) are kept. `atlas_fragment` rewrites any engine
+fragment (these wrappers and the project's prelude alike) to draw every tile of an atlas in one call.
 
 Formats accepted by `load_file` (one record = one shader):
 - a Shadertoy API export: `{"Shader": {"info": {...}, "renderpass": [...]}}`, the bare inner object, or
@@ -46,7 +47,7 @@ import json
 import re
 from pathlib import Path
 
-from render.bank import GLSL_VERSION, BankError, Shader, parse_header
+from render.shader import GLSL_VERSION, BankError, Shader, parse_header
 
 # What a browser shows of a colour: its 8-bit canvas clamps to [0, 1] (so +-inf become 1 or 0) and
 # stores NaN as 0. Done here, a stray NaN pixel (a ray that divides by zero) does not make the engine
@@ -407,6 +408,58 @@ def twigl_shader(name: str, code: str, mode: str, origin: str, licence: str,
     return Shader(name=name, family="twigl", licence=licence, dialect=f"twigl-{base}", origin=origin,
                   code=code, fragment=fragment, unsupported="; ".join(reasons),
                   meta={"glsl": es, **(meta or {})})
+
+
+# ---- one draw per atlas ----
+
+# The per-sample inputs, read from the sample table (a float texture, one row of texels per tile)
+# instead of uniforms: texel 0 holds the time, texels 1-4 the parameter vectors. The tile is the one
+# under gl_FragCoord, so its origin (uTile) follows from the fragment's own position.
+PER_SAMPLE = {
+    "uTime": ("float", "texelFetch(skd_samples, ivec2(0, skd_index), 0).x"),
+    "uP0": ("vec4", "texelFetch(skd_samples, ivec2(1, skd_index), 0)"),
+    "uP1": ("vec4", "texelFetch(skd_samples, ivec2(2, skd_index), 0)"),
+    "uP2": ("vec4", "texelFetch(skd_samples, ivec2(3, skd_index), 0)"),
+    "uP3": ("vec4", "texelFetch(skd_samples, ivec2(4, skd_index), 0)"),
+    "uTile": ("vec2", "vec2(skd_tile * skd_px)"),
+}
+ATLAS_INPUTS = ("uniform sampler2D skd_samples;\nuniform int skd_px;\nuniform int skd_per;\n"
+                "ivec2 skd_tile = ivec2(gl_FragCoord.xy) / skd_px;\n"
+                "int skd_index = skd_tile.y * skd_per + skd_tile.x;\n"
+                + "".join(f"{kind} {name} = {value};\n" for name, (kind, value) in PER_SAMPLE.items()))
+_ENGINE_DECL = re.compile(r"^[ \t]*uniform\s+(float|vec2|vec4)\s+(\w+(?:\s*,\s*\w+)*)\s*;[ \t]*$", re.M)
+
+
+def atlas_fragment(fragment: str) -> str | None:
+    """`fragment` rewritten to draw many samples in one call, or None when it cannot be.
+
+    The engine's declarations of uTime, uP0..uP3 and uTile (in the wrapper or prelude, before the
+    first `#line`, never in the user's code) become globals read from the sample table; uRes stays a
+    uniform. Values are the same floats, so every pixel is the same as when they were uniforms (tested
+    on the banks by tests/test_render_speed.py).
+    """
+    end = fragment.find("\n#line ")
+    if end < 0:
+        return None
+    head, found, spans = fragment[:end], set(), []
+    for m in _ENGINE_DECL.finditer(head):
+        names = [n.strip() for n in m.group(2).split(",")]
+        ours = [n for n in names if n in PER_SAMPLE]
+        if not ours:
+            continue
+        if len(ours) != len(names) or any(PER_SAMPLE[n][0] != m.group(1) for n in ours):
+            return None
+        found.update(ours)
+        spans.append((m.start(), m.end()))
+    if found != set(PER_SAMPLE):
+        return None
+    out, last = [], 0
+    for i, (a, b) in enumerate(spans):
+        out.append(head[last:a])
+        if i == len(spans) - 1:
+            out.append(ATLAS_INPUTS.rstrip("\n"))
+        last = b
+    return "".join(out) + head[last:] + fragment[end:]
 
 
 # ---- files and records ----

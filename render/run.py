@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Callable
 
 from render.bank import Bank, load_bank
+from render.checkcache import record_hang
 from render.outdir import LOCK_NAME, ForeignSetError, load_json, output_lock, refuse_foreign_set, save_json
 from render.params import NoUsableShaderError
 from render.pool import (CheckJob, Checked, Excluded, Frames, FramesJob, Lost, Progress, RenderWorkerError, ShardDone,
@@ -126,7 +127,7 @@ def _noop(*_args, **_kw):
 
 
 def check_shaders(pool: WorkerPool, names: list[str], frames: int, max_frame_ms: float,
-                  on_event: Event = _noop) -> dict[str, dict]:
+                  on_event: Event = _noop, bank: Bank | None = None) -> dict[str, dict]:
     """Compile and time each named shader in the pool; a hang kills only the worker it hung in.
 
     Returns name -> {"status", "detail", "ms"}; status is ok, compile, unsupported, static, slow or hang."""
@@ -140,6 +141,8 @@ def check_shaders(pool: WorkerPool, names: list[str], frames: int, max_frame_ms:
         elif isinstance(ev, Lost):
             name = ev.job.shader
             results[name] = {"status": "hang", "detail": ev.why, "ms": None}
+            if bank is not None:   # a hang is cached too, so the next set from this bank skips the watchdog
+                record_hang(pool.settings, pool.renderer, frames, bank.by_name()[name].fragment, ev.why)
         else:
             continue
         on_event("checked", name=name, **results[name])
@@ -223,7 +226,7 @@ def _render_locked(cfg: RenderConfig, bank: Bank, out: Path, parts: Path, on_eve
                         save_json(parts / "checked.json", checked)
                         last_save = time.monotonic()
 
-                check_shaders(pool, unchecked, cfg.check_frames, cfg.max_frame_ms, keep)
+                check_shaders(pool, unchecked, cfg.check_frames, cfg.max_frame_ms, keep, bank=bank)
                 save_json(parts / "checked.json", checked)
             for name, r in checked.items():
                 if r["status"] != "ok" and not (r["status"] == "static" and cfg.keep_static) and name not in excluded:

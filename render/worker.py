@@ -31,6 +31,7 @@ import numpy as np
 
 from render import frames as F
 from render.bank import load_bank
+from render.checkcache import CheckCache, default_dir
 from render.params import draw
 from shards import format as fmt
 
@@ -119,6 +120,8 @@ class _Worker:
         self.names = bank.names
         self.programs: dict[str, object] = {}
         self.batch = settings["batch"]
+        self.cache_dir = default_dir()
+        self.caches: dict[int, CheckCache] = {}
 
     def program(self, name: str):
         prog = self.programs.get(name)
@@ -137,15 +140,29 @@ class _Worker:
         return prog
 
     def draw_frames(self, name: str, uniforms: list[dict]) -> np.ndarray:
-        prog = self.program(name)
-        out = []
-        for start in range(0, len(uniforms), self.batch):
-            self.events.put(("busy", self.wid, name))
-            out.append(self.gl.render(prog, uniforms[start:start + self.batch]))
-        return np.concatenate(out)
+        return self.draw_groups([(name, uniforms)])[0]
+
+    def draw_groups(self, groups: list[tuple[str, list[dict]]]) -> list[np.ndarray]:
+        """Frames of several shaders in as few atlases as fit: one draw per shader and `batch` tiles,
+        each announced (`busy`) and waited for, one read-back per atlas."""
+        programs = [(self.program(name), uniforms) for name, uniforms in groups]
+        return self.gl.render_groups(programs, before_draw=self._busy, max_tiles=self.batch)
+
+    def _busy(self, name: str) -> None:
+        self.events.put(("busy", self.wid, name))
 
     def check(self, name: str, n_frames: int) -> None:
-        """Compile, warm up (llvmpipe compiles on first draw), then time n_frames frames."""
+        """Compile, warm up (llvmpipe compiles on first draw), then time n_frames frames; or the
+        result stored for this source, renderer and size (`render.checkcache`)."""
+        shader = self.shaders[name]
+        cache = self.caches.get(n_frames)
+        if cache is None:
+            cache = self.caches[n_frames] = CheckCache(self.cache_dir, self.gl.info, self.gl.frame_px,
+                                                         self.settings["supersample"], n_frames)
+        hit = cache.get(shader.fragment) if shader.usable else None
+        if hit is not None:
+            self.events.put(("checked", self.wid, name, hit["status"], hit["detail"], hit["ms"]))
+            return
         try:
             specs = [draw(CHECK_SEED, i, 0, [name], set()) for i in range(n_frames + 1)]
             uniforms = [_uniforms(s) for s in specs]
@@ -164,8 +181,11 @@ class _Worker:
                 return
             bad = sum(1 for r in reasons[1:] if r)
             detail = f"{bad}/{n_frames} test frames degenerate" if bad else ""
+            cache.put(shader.fragment, "ok", detail, ms)
             self.events.put(("checked", self.wid, name, "ok", detail, ms))
         except ExcludeShader as exc:
+            if exc.reason == "compile":
+                cache.put(shader.fragment, exc.reason, exc.detail, None)
             self.events.put(("checked", self.wid, name, exc.reason, exc.detail, None))
 
     def frames(self, name: str, n: int, seed: int) -> None:
@@ -199,9 +219,10 @@ class _Worker:
                 spec = draw(seed, i, attempts[i], self.names, excluded)
                 by_shader[spec.shader].append(spec)
             pending = []
-            for name in sorted(by_shader):
+            names = sorted(by_shader)
+            drawn = self.draw_groups([(name, [_uniforms(s) for s in by_shader[name]]) for name in names])
+            for name, frames in zip(names, drawn):
                 specs = by_shader[name]
-                frames = self.draw_frames(name, [_uniforms(s) for s in specs])
                 images, reasons = F.finish(frames, k)
                 accepted = 0
                 for spec, image, reason in zip(specs, images, reasons):
@@ -223,8 +244,10 @@ class _Worker:
                     self.events.put(("progress", self.wid, accepted))
         out = Path(job["out_dir"])
         entry = fmt.write_shard(out / job["name"], ((i, *done[i]) for i in sorted(done)))
-        part = {**entry, "shard": job["shard"], "shaders": sorted({r["shader"] for _, r in done.values()}),
+        used = sorted({r["shader"] for _, r in done.values()})
+        part = {**entry, "shard": job["shard"], "shaders": used,
                 "rejected": dict(sorted(rejected.items())), "renderer": self.gl.info,
+                "per_tile_shaders": [n for n in used if n in self.gl.fallbacks],
                 "seconds": round(time.perf_counter() - t0, 3)}
         part_path = out / fmt.PARTS_DIR / (job["name"] + ".json")
         tmp = part_path.with_name(part_path.name + ".tmp")

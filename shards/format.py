@@ -50,16 +50,6 @@ def dumps_record(record: dict) -> bytes:
     return json.dumps(record, sort_keys=True, separators=(",", ":"), allow_nan=False).encode()
 
 
-def _member(name: str, data: bytes) -> tarfile.TarInfo:
-    info = tarfile.TarInfo(name)
-    info.size = len(data)
-    info.mtime = 0
-    info.mode = 0o444
-    info.uid = info.gid = 0
-    info.uname = info.gname = ""
-    return info
-
-
 def write_shard(path: Path, samples: Iterable[tuple[int, bytes, dict]]) -> dict:
     """Write (index, png_bytes, record) samples to `path` atomically.
 
@@ -73,23 +63,39 @@ def write_shard(path: Path, samples: Iterable[tuple[int, bytes, dict]]) -> dict:
     first, count = None, 0
     with open(tmp, "wb") as raw:
         hashing = _HashingWriter(raw, digest)
-        with tarfile.open(fileobj=hashing, mode="w", format=tarfile.USTAR_FORMAT) as tar:
-            last = -1
-            for index, png, record in samples:
-                if index <= last:
-                    raise ShardFormatError(f"{path.name}: sample indices must increase ({last} then {index})")
-                last = index
-                first = index if first is None else first
-                key = key_of(index)
-                tar.addfile(_member(f"{key}.png", png), io.BytesIO(png))
-                meta = dumps_record(record)
-                tar.addfile(_member(f"{key}.json", meta), io.BytesIO(meta))
-                count += 1
+        last = -1
+        for index, png, record in samples:
+            if index <= last:
+                raise ShardFormatError(f"{path.name}: sample indices must increase ({last} then {index})")
+            last = index
+            first = index if first is None else first
+            key = key_of(index)
+            meta = dumps_record(record)
+            hashing.write(b"".join((_ustar_header(f"{key}.png", len(png)), png, bytes(-len(png) % 512),
+                                    _ustar_header(f"{key}.json", len(meta)), meta, bytes(-len(meta) % 512))))
+            count += 1
+        # the end of the archive as tarfile writes it: two zero blocks, then zeros to a whole record
+        hashing.write(bytes(1024 + (-(hashing.size + 1024) % tarfile.RECORDSIZE)))
         raw.flush()
         os.fsync(raw.fileno())
         size = hashing.size
     os.replace(tmp, path)
     return {"name": path.name, "first_index": first, "count": count, "sha256": digest.hexdigest(), "bytes": size}
+
+
+def _ustar_header(name: str, size: int) -> bytes:
+    """The ustar header of a member: the 512 bytes tarfile wrote for it (mode 0444, uid/gid 0, no user
+    names, mtime 0), built directly: tarfile's header code took a fifth of a render worker's time per
+    image (bench/NOTES-render.md). tests/test_render_speed.py compares the bytes with tarfile's."""
+    h = bytearray(512)
+    h[0:len(name)] = name.encode("ascii")  # keys are digits: always short ASCII names
+    h[100:124] = b"0000444\x000000000\x000000000\x00"  # mode, uid, gid
+    h[124:136] = b"%011o\x00" % size
+    h[136:148] = b"00000000000\x00"  # mtime 0
+    h[148:157] = b"        0"  # checksum field counted as spaces; type: regular file
+    h[257:265] = b"ustar\x0000"
+    h[148:156] = b"%06o\x00 " % sum(h)
+    return bytes(h)
 
 
 class _HashingWriter(io.RawIOBase):

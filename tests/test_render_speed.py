@@ -1,0 +1,241 @@
+"""Render speed without changing a pixel: one draw per atlas, the check cache, the PNG encoder."""
+import ast
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import ROOT, SIMPLE, shared_path, write_bank
+from render import dialects
+from render.bank import load_bank
+from render.checkcache import CheckCache
+from render.frames import decode_png, encode_png
+from render.params import draw
+from render.run import RenderConfig, render_set
+
+os.environ.setdefault("glsl_zero_init", "true")  # as in a render worker (Shadertoy sources rely on it)
+
+
+def _uniforms(spec) -> dict:
+    return {"uTime": spec.time, **{f"uP{j}": v for j, v in enumerate(spec.params)}}
+
+
+def _same_pixels(shaders, frame_px, per_shader, seed=7):
+    """Every shader drawn one tile per call with uniforms (the old path) and all tiles in one call
+    (the new one); returns the names whose float frames differ in any bit."""
+    pytest.importorskip("moderngl")
+    from render.context import GLRenderer, ShaderCompileError
+
+    old, new = GLRenderer(frame_px, one_draw=False), GLRenderer(frame_px)
+    differ, compared = [], 0
+    try:
+        for s in shaders:
+            try:
+                po = old.compile(s.name, s.fragment)
+            except ShaderCompileError:
+                continue
+            pn = new.compile(s.name, s.fragment)
+            assert pn.atlas, f"{s.name} fell back to one draw per tile: {new.fallbacks.get(s.name)}"
+            u = [_uniforms(draw(seed, i, 0, [s.name], set())) for i in range(per_shader)]
+            a, b = old.render(po, u), new.render(pn, u)
+            if not np.array_equal(a.view(np.uint32), b.view(np.uint32)):
+                differ.append(s.name)
+            compared += 1
+            old.release(po)
+            new.release(pn)
+    finally:
+        old.close()
+        new.close()
+    return differ, compared
+
+
+# ---- one draw per atlas: the same pixels as one draw per tile ----
+
+def test_one_draw_gives_the_same_pixels_on_a_sample_of_the_project_bank():
+    shaders = [s for s in load_bank(ROOT / "shaders").shaders if s.usable][::12]
+    differ, compared = _same_pixels(shaders, 32, per_shader=5)
+    assert compared == len(shaders) and not differ
+
+
+@pytest.mark.slow
+def test_one_draw_gives_the_same_pixels_on_the_whole_project_bank():
+    shaders = [s for s in load_bank(ROOT / "shaders").shaders if s.usable]
+    for frame_px in (32, 64):
+        differ, compared = _same_pixels(shaders, frame_px, per_shader=3)
+        assert compared == len(shaders) and not differ, (frame_px, differ)
+
+
+@pytest.mark.slow
+def test_one_draw_gives_the_same_pixels_on_a_sample_of_the_shadertoy_corpus(tmp_path):
+    corpus = shared_path("data", "shadertoy-permissive", "shaders.jsonl")
+    lines = corpus.read_text().splitlines()
+    sample = tmp_path / "sample.jsonl"
+    sample.write_text("\n".join(lines[::len(lines) // 40]) + "\n")  # 40 shaders spread over the corpus
+    shaders = [s for s in load_bank(sample).shaders if s.usable]
+    differ, compared = _same_pixels(shaders, 32, per_shader=2)
+    assert compared >= 30 and not differ
+
+
+def test_atlas_rewrite_touches_only_the_engine_declarations():
+    s = load_bank(ROOT / "shaders").shaders[0]
+    variant = dialects.atlas_fragment(s.fragment)
+    head, body = variant.split("\n#line 1\n", 1)
+    assert body == s.fragment.split("\n#line 1\n", 1)[1]  # the user's code is untouched
+    assert "uniform vec2 uRes;" in head and "uniform float uTime;" not in head and "uniform vec2 uTile;" not in head
+    # a source without the engine's declarations cannot take the path
+    assert dialects.atlas_fragment("#version 330 core\nuniform float uTime;\n#line 1\nvoid main() {}\n") is None
+    assert dialects.atlas_fragment(s.fragment.replace("\n#line 1\n", "\n")) is None
+
+
+def test_fallback_shaders_share_the_atlas_and_are_counted():
+    pytest.importorskip("moderngl")
+    from render.context import GLRenderer
+
+    bank = load_bank(ROOT / "shaders")
+    s = bank.shaders[3]
+    # The same shader with its engine declarations where the rewrite does not look (after #line):
+    # it must draw through the per-tile path, with the same pixels.
+    head, body = s.fragment.split("\n#line 1\n", 1)
+    decls = [ln for ln in head.splitlines() if ln.startswith("uniform ")]
+    moved = "\n".join(ln for ln in head.splitlines() if not ln.startswith("uniform ")).replace(
+        "out vec4 fragColor;", "out vec4 fragColor;\n#line 1\n" + "\n".join(decls), 1) + "\n#line 1\n" + body
+    gl = GLRenderer(16)
+    try:
+        a, b = gl.compile("atlas", s.fragment), gl.compile("fallback", moved)
+        assert a.atlas and not b.atlas and "fallback" in gl.fallbacks and "atlas" not in gl.fallbacks
+        u = [_uniforms(draw(3, i, 0, [s.name], set())) for i in range(gl.batch_capacity + 5)]
+        calls = []
+        # more samples than one atlas holds, both paths interleaved in the same atlases
+        fa, fb = gl.render_groups([(a, u), (b, u)], before_draw=calls.append, max_tiles=16)
+        assert np.array_equal(fa, fb) and fa.shape == (len(u), 16, 16, 3)
+        assert calls.count("atlas") == -(-len(u) // 16)  # one announced call per 16 tiles
+        alone = gl.render(a, u[:7])
+        assert np.array_equal(alone, fa[:7])
+    finally:
+        gl.close()
+    odd = GLRenderer(15)  # a 2x2 derivative quad would straddle two tiles: one draw per tile
+    try:
+        assert not odd.compile(s.name, s.fragment).atlas
+    finally:
+        odd.close()
+
+
+# ---- the check cache ----
+
+def test_check_cache_keys_and_damage(tmp_path):
+    r = {"GL_RENDERER": "llvmpipe"}
+    c = CheckCache(tmp_path, r, 32, 1, 2)
+    assert c.get("src") is None
+    c.put("src", "ok", "", 1.5)
+    assert c.get("src") == {"status": "ok", "detail": "", "ms": 1.5}
+    for other in (CheckCache(tmp_path, {"GL_RENDERER": "other"}, 32, 1, 2), CheckCache(tmp_path, r, 64, 1, 2),
+                  CheckCache(tmp_path, r, 32, 2, 2), CheckCache(tmp_path, r, 32, 1, 3)):
+        assert other.get("src") is None
+    assert c.get("src2") is None
+    for path in tmp_path.rglob("*.json"):
+        path.write_text('{"status": "o')  # torn by a crash
+    assert c.get("src") is None
+    off = CheckCache(None, r, 32, 1, 2)
+    off.put("src", "ok", "", 1.0)
+    assert off.get("src") is None
+
+
+def test_second_set_takes_the_check_from_the_cache(tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("SHADERKD_CHECK_CACHE", str(cache))
+    bank = write_bank(tmp_path / "bank", SIMPLE)
+    cfg = dict(bank=str(bank), count=20, size=16, shard_size=20, workers=1)
+    render_set(RenderConfig(out=str(tmp_path / "a"), **cfg))
+    entries = sorted(cache.rglob("*.json"))
+    assert len(entries) == len(SIMPLE)
+    # Plant a result: if the second set reads the cache, the planted shader is excluded without a check.
+    for path in entries:
+        entry = json.loads(path.read_text())
+        assert entry["status"] == "ok" and entry["ms"] > 0
+    entries[0].write_text(json.dumps({"status": "compile", "detail": "planted", "ms": None}))
+    manifest = render_set(RenderConfig(out=str(tmp_path / "b"), **cfg))
+    assert [e["detail"] for e in manifest["bank"]["excluded"]] == ["planted"]
+    monkeypatch.setenv("SHADERKD_CHECK_CACHE", "off")
+    manifest = render_set(RenderConfig(out=str(tmp_path / "c"), **cfg))
+    assert manifest["bank"]["excluded"] == []
+
+
+@pytest.mark.slow
+def test_a_hang_is_cached_so_the_next_set_does_not_wait_for_it(tmp_path, monkeypatch):
+    from test_render import HANG
+
+    monkeypatch.setenv("SHADERKD_CHECK_CACHE", str(tmp_path / "cache"))
+    bank = write_bank(tmp_path / "bank", {**SIMPLE, "t_hang": HANG})
+    cfg = dict(bank=str(bank), count=20, size=64, shard_size=20, workers=1, time_budget=2.0)
+    first = render_set(RenderConfig(out=str(tmp_path / "a"), **cfg))
+    assert [(e["shader"], e["reason"]) for e in first["bank"]["excluded"]] == [("t_hang", "hang")]
+    hangs = [p for p in (tmp_path / "cache").rglob("*.json") if json.loads(p.read_text())["status"] == "hang"]
+    assert len(hangs) == 1
+    hangs[0].write_text(json.dumps({**json.loads(hangs[0].read_text()), "detail": "from the cache"}))
+    second = render_set(RenderConfig(out=str(tmp_path / "b"), **cfg))
+    assert [(e["shader"], e["reason"], e["detail"]) for e in second["bank"]["excluded"]] == \
+        [("t_hang", "hang", "from the cache")]  # not checked again: no wait for the watchdog
+
+
+# ---- PNG ----
+
+def test_png_round_trips_rgb_and_grey_and_refuses_other_arrays():
+    rng = np.random.default_rng(0)
+    for shape in ((32, 32, 3), (7, 5, 3), (9, 16)):
+        a = rng.integers(0, 256, shape, dtype=np.uint8)
+        data = encode_png(a)
+        assert data.startswith(b"\x89PNG\r\n\x1a\n") and np.array_equal(decode_png(data), a)
+        assert encode_png(a) == data  # deterministic
+    with pytest.raises(ValueError, match="uint8"):
+        encode_png(np.zeros((4, 4, 3), np.float32))
+    with pytest.raises(ValueError, match="uint8"):
+        encode_png(np.zeros((4, 4, 4), np.uint8))
+
+
+# ---- layout ----
+
+def test_render_modules_import_no_cycle():
+    graph = {}
+    for path in sorted((ROOT / "render").glob("*.py")):
+        mod, deps = path.stem, set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module == "render":
+                deps |= {a.name for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("render."):
+                deps.add(node.module.split(".")[1])
+            elif isinstance(node, ast.Import):
+                deps |= {a.name.split(".")[1] for a in node.names if a.name.startswith("render.")}
+        graph[mod] = deps - {mod}
+
+    def reaches(a, b, seen=()):
+        return any(d == b or (d not in seen and reaches(d, b, (*seen, d))) for d in graph.get(a, ()))
+
+    cycles = sorted(m for m in graph if reaches(m, m))
+    assert not cycles, f"import cycles through {cycles}"
+
+
+# ---- tar ----
+
+def test_shard_bytes_equal_what_tarfile_writes(tmp_path):
+    """write_shard builds ustar headers itself (for speed): byte for byte what tarfile wrote before."""
+    import io
+    import tarfile
+
+    from shards import format as fmt
+
+    rng = np.random.default_rng(1)
+    samples = [(i * 7 + 3, rng.integers(0, 256, int(n), dtype=np.uint8).tobytes(), {"index": i, "x": "é" * int(n % 5)})
+               for i, n in enumerate([0, 1, 511, 512, 513, 1500, 10239, 10240, 20000])]
+    for chosen in (samples, samples[:1], []):
+        entry = fmt.write_shard(tmp_path / "s.tar", chosen)
+        ref = io.BytesIO()
+        with tarfile.open(fileobj=ref, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+            for index, png, record in chosen:
+                for name, data in ((f"{fmt.key_of(index)}.png", png), (f"{fmt.key_of(index)}.json", fmt.dumps_record(record))):
+                    info = tarfile.TarInfo(name)
+                    info.size, info.mtime, info.mode, info.uid, info.gid, info.uname, info.gname = len(data), 0, 0o444, 0, 0, "", ""
+                    tar.addfile(info, io.BytesIO(data))
+        assert (tmp_path / "s.tar").read_bytes() == ref.getvalue()
+        assert entry["bytes"] == len(ref.getvalue()) and entry["count"] == len(chosen)
