@@ -39,10 +39,15 @@ def _sync(torch, device):
 
 def probe_env(args) -> dict:
     """Versions, the GPU, and the bf16 matmul rate (the ceiling FLOP/s are compared against)."""
-    import torch
-    import torchvision
+    from importlib.metadata import PackageNotFoundError, version
 
-    out = {"python": platform.python_version(), "torch": torch.__version__, "torchvision": torchvision.__version__,
+    import torch
+    try:   # without importing it: seconds of start-up on a busy CPU
+        torchvision = version("torchvision")
+    except PackageNotFoundError:
+        torchvision = None
+
+    out = {"python": platform.python_version(), "torch": torch.__version__, "torchvision": torchvision,
            "cuda_available": torch.cuda.is_available(), "torch_cuda": torch.version.cuda,
            "cudnn": torch.backends.cudnn.version() if torch.backends.cudnn.is_available() else None}
     if not torch.cuda.is_available():
@@ -76,7 +81,6 @@ def probe_teacher_calib(args) -> dict:
     decode the validation tarball (the training one is `decode_scale` times larger)."""
     import torch
     import torch.nn as nn
-    from torch.utils.flop_counter import FlopCounterMode
 
     from train.datasets import open_dataset
     from train.models import create_model
@@ -104,9 +108,7 @@ def probe_teacher_calib(args) -> dict:
         loss.backward()
         opt.step()
 
-    with FlopCounterMode(display=False) as fc:
-        step()
-    flops = fc.get_total_flops()
+    flops = flop_counter()(step)
     for _ in range(args.warmup):
         step()
     _sync(torch, device)
@@ -119,6 +121,34 @@ def probe_teacher_calib(args) -> dict:
     return {"arch": args.arch, "batch": args.batch, "device": str(device), "step_s": step_s,
             "flops_per_image_train": flops / args.batch, "decode_val_s": decode_val_s, "val_images": len(val),
             "eval_s": step_s / 3 * len(val) / args.batch}
+
+
+def flop_counter():
+    """count(fn) -> FLOPs of the matrix multiplications and convolutions fn runs, forward and backward,
+    by the formulas of torch.utils.flop_counter. Its FlopCounterMode tracks modules with backward
+    hooks that break torch.autograd.grad on a leaf input (the attack's gradient), so the formulas
+    are applied here in a plain dispatch mode."""
+    from torch.utils._python_dispatch import TorchDispatchMode
+    from torch.utils.flop_counter import flop_registry
+
+    class Flops(TorchDispatchMode):
+        def __init__(self):
+            super().__init__()
+            self.total = 0
+
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            kwargs = kwargs or {}
+            out = func(*args, **kwargs)
+            formula = flop_registry.get(func._overloadpacket)
+            if formula is not None:
+                self.total += formula(*args, **kwargs, out_val=out)
+            return out
+
+    def count(fn) -> int:
+        with Flops() as mode:
+            fn()
+        return int(mode.total)
+    return count
 
 
 def _shader_batch(torch, shards: str, n: int, size: int, device):
@@ -152,17 +182,13 @@ def probe_flops(args) -> dict:
     stops each image where the teacher's class flips, so its count is measured on real shader
     images with the trained teacher (without the augmentation the loop applies first)."""
     import torch
-    from torch.utils.flop_counter import FlopCounterMode
 
     from train.checkpoint import load_model
     from train.losses import kd_kl
     from train.models import Normalized, create_model
     from train.recipe import expand, load_recipe
 
-    def count(fn) -> int:
-        with FlopCounterMode(display=False) as fc:
-            fn()
-        return int(fc.get_total_flops())
+    count = flop_counter()
 
     device = _device(torch)
     recipe = load_recipe(args.recipe, args.set or [])
