@@ -25,6 +25,7 @@ import argparse
 import io
 import json
 import os
+import re
 import shlex
 import signal
 import subprocess
@@ -64,7 +65,7 @@ class Plan:
 GPU = Plan(count_32=100_000, count_128=10_000, shard_32=1000, shard_128=250, workers=0,
            teacher_arch="resnet34", teacher_batch=512, teacher_train_s=150, student="resnet18",
            distil_batch=512, dfad_batch=256, probe_steps=40, distil_train_s=180, calib_steps=(5, 20), matmul_n=8192,
-           boxes={"env": 25, "render": 80, "teacher": 150, "distil": 140, "dfad": 130})
+           boxes={"env": 35, "render": 75, "teacher": 150, "distil": 135, "dfad": 130})
 SMOKE = Plan(count_32=600, count_128=32, shard_32=100, shard_128=16, workers=2,
              teacher_arch="resnet8", teacher_batch=50, teacher_train_s=4, student="resnet8",
              distil_batch=32, dfad_batch=32, probe_steps=4, distil_train_s=4, calib_steps=(1, 2), matmul_n=256,
@@ -298,7 +299,9 @@ class Check:
                              f" ({_tail(Path(cmd.log), 1)})")
         card = json.loads(card_path.read_text())
         r = card["recipe"]
-        seen = r["epochs_run"] * steps_per_epoch * p.teacher_batch if steps_per_epoch and not cmd.timed_out else None
+        n = re.search(r"\((\d+) images\)", card.get("trained_on", ""))   # "tar:... (45000 images)"
+        steps_per_epoch = int(n.group(1)) // p.teacher_batch if n else steps_per_epoch
+        seen = r["epochs_run"] * steps_per_epoch * p.teacher_batch if steps_per_epoch else None   # up to the best epoch
         img_s = seen / r["train_seconds"] if seen and r["train_seconds"] else None
         return {**plan, "card": str(card_path), "val_top1": card["accuracy"]["top1"], "val_split": card["accuracy"]["split"],
                 "best_epoch": r["best_epoch"], "epochs_run": r["epochs_run"], "train_seconds": r["train_seconds"],
@@ -372,7 +375,7 @@ class Check:
 # ------------------------------------------------------------------------------ helpers
 
 def _kill_group(proc: subprocess.Popen) -> None:
-    for sig, wait in ((signal.SIGTERM, 5), (signal.SIGKILL, 5)):
+    for sig, wait in ((signal.SIGTERM, 3), (signal.SIGKILL, 2)):
         try:
             os.killpg(proc.pid, sig)
         except ProcessLookupError:

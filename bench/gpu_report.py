@@ -188,7 +188,7 @@ def figures(stage: str, label: str, res: dict, env: dict) -> str:
                 f"-> {res.get('epochs')} epochs for {res.get('train_s_target')} s")
     if stage == "teacher" and label == "train":
         return (f"val top-1 {_pct(res.get('val_top1'))} (best epoch {res.get('best_epoch')} of {res.get('epochs_run')}), "
-                f"{res.get('train_seconds')} s training, {_num(res.get('images_per_s'))} img/s, "
+                f"{res.get('train_seconds')} s training, {_num(res.get('images_per_s'))} img/s (the per-epoch val pass included), "
                 f"{_num(res.get('tflops'), '{:.1f}')} TFLOP/s{_share(res.get('tflops'), env)}, {res.get('precision')}; "
                 f"{res.get('note') or ''}")
     if stage in ("distil", "dfad"):
