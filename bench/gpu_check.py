@@ -27,6 +27,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -72,6 +73,11 @@ SMOKE = Plan(count_32=600, count_128=32, shard_32=100, shard_128=16, workers=2,
              boxes={"env": 90, "render": 90, "teacher": 120, "distil": 150, "dfad": 150})
 
 
+# what each stage writes under OUT: cleared before the stage runs, kept for a run of other stages
+OWNED = {"render": ("shards",), "teacher": ("teacher", "data"), "distil": ("shader", "shader-probe"),
+         "dfad": ("dfad", "dfad-probe")}
+
+
 class StageError(Exception):
     """A stage cannot go on; the message says why."""
 
@@ -104,6 +110,24 @@ class Check:
         self.data = {"mode": "smoke (CPU, tiny sizes)" if args.smoke else "gpu", "started": time.strftime(
             "%Y-%m-%d %H:%M:%S %Z"), "minutes": args.minutes, "out": str(self.out), "stages": {}}
         self.stage_name, self.stage_deadline, self.commands = None, None, []
+
+    def start(self, wanted: list[str]) -> None:
+        """Clear what the stages to run wrote before; take the results of the others from the last
+        report, so that `--stages distil,dfad` reruns the distillations on the same shards and teacher."""
+        previous = self.out / "gpu-check.json"
+        if previous.is_file():
+            try:
+                old = json.loads(previous.read_text())["stages"]
+            except (ValueError, KeyError):
+                old = {}
+            for name, rec in old.items():
+                if name not in wanted:
+                    self.data["stages"][name] = {**rec, "reused": True}
+        for name in wanted:
+            for sub in OWNED.get(name, ()):
+                shutil.rmtree(self.out / sub, ignore_errors=True)
+            for log in (self.out / "logs").glob(f"{name}-*.log"):
+                log.unlink()
 
     # -- running commands
     def left(self) -> float:
@@ -250,7 +274,8 @@ class Check:
         d = Path(self.args.data) if self.args.data else None
         if self.args.smoke and d is None:
             d = self.out / "data"
-            write_synthetic_cifar(d)
+            if not (d / "val.tar.gz").is_file():
+                write_synthetic_cifar(d)
         d = d or Path(os.environ.get("SHADERKD_SHARED", ROOT.parent / "shared")) / "data" / "cifar10-jpeg"
         train, val = d / "train.tar.gz", d / "val.tar.gz"
         for f in (train, val):
@@ -310,12 +335,12 @@ class Check:
                 "torch_compile": "not measured: `shaderkd teacher train` has no compile option",
                 "note": "killed at the box: the card is the best of the epochs finished" if cmd.timed_out else ""}
 
-    def distil_overrides(self, method: str) -> list[str]:
+    def distil_overrides(self, method: str) -> dict:
         p = self.plan
         _, val = self.data_specs()
-        return [f"teacher={self.results('teacher')['card']}", f"student={p.student}",
-                f"data.shards={self.out / 'shards' / 'r32'}", f"eval.val={val}",
-                f"data.batch_size={p.dfad_batch if method == 'dfad' else p.distil_batch}"]
+        return {"teacher": self.results("teacher")["card"], "student": p.student,
+                "data.shards": self.out / "shards" / "r32", "eval.val": val,
+                "data.batch_size": p.dfad_batch if method == "dfad" else p.distil_batch}
 
     def stage_distil(self, recipe: str, method: str) -> dict:
         from gpu_report import GpuSampler, train_rate
@@ -325,7 +350,7 @@ class Check:
             raise StageError("skipped: no 32 px shard set (the render stage failed)")
         p, res = self.plan, {}
         base = self.distil_overrides(method)
-        sets = lambda kv: [a for s in kv for a in ("--set", s)]  # noqa: E731
+        sets = lambda kv: [a for k, v in kv.items() for a in ("--set", f"{k}={v}")]  # noqa: E731
         try:
             res["flops"] = self.probe_json("flops", self.probe("flops", "--recipe", recipe, *sets(base)), self.left() * 0.15)
         except StageError as exc:
@@ -333,8 +358,8 @@ class Check:
         # probe run: the step rate of the real loop, and its start-up and finishing overhead
         probe_dir = self.out / f"{method}-probe"
         n = p.probe_steps
-        probe_sets = base[:-2] + [base[-1], 'eval.val=""', f"optim.steps={n}", f"optim.warmup_steps={n // 4}",
-                                  f"eval.every={n}", f"run.ckpt_every={n}", f"run.log_every={max(1, n // 4)}"]
+        probe_sets = {**base, "eval.val": '""', "optim.steps": n, "optim.warmup_steps": n // 4, "eval.every": n,
+                      "run.ckpt_every": n, "run.log_every": max(1, n // 4)}
         cmd, _ = self.run("probe", self.cli("distill", "--recipe", recipe, "--out", probe_dir, "--no-progress",
                                             *sets(probe_sets)), self.left() * 0.35)
         rate = train_rate(probe_dir / "metrics.jsonl")
@@ -349,8 +374,8 @@ class Check:
         train_s = max(0.0, min(target, fits))
         steps = max(n, int(rate["steps_per_s"] * train_s))
         warmup = min(_recipe_value(recipe, "optim", "warmup_steps", 100), steps // 20)
-        main_sets = base + [f"optim.steps={steps}", f"optim.warmup_steps={warmup}", f"eval.every={steps}",
-                            f"run.ckpt_every={max(1, steps // 3)}", f"run.log_every={max(1, steps // 20)}"]
+        main_sets = {**base, "optim.steps": steps, "optim.warmup_steps": warmup, "eval.every": steps,
+                     "run.ckpt_every": max(1, steps // 3), "run.log_every": max(1, steps // 20)}
         res["plan"] = {"train_s_target": round(train_s, 1), "steps": steps}
         run_dir = self.out / method
         with GpuSampler() as gpu:
@@ -490,6 +515,7 @@ def main(argv=None) -> int:
     if unknown:
         ap.error(f"unknown stage(s) {sorted(unknown)}; the stages are {', '.join(STAGES)}")
     check = Check(args)
+    check.start(wanted)
     plan = check.plan
     plan.boxes = {k: v for k, v in plan.boxes.items() if k in wanted}
     runs = {"env": check.stage_env, "render": check.stage_render, "teacher": check.stage_teacher,

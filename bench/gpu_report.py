@@ -238,6 +238,7 @@ def write_report(data: dict, out: Path) -> Path:
             lines.append(f"| {stage} | | {rec['status']} | {rec['wall_s']} / {rec['box_s']} | {rec.get('error', '')} | |")
         for c in rec["commands"]:
             status = "ok" if c["ok"] else ("timed out" if c["timed_out"] else f"exit {c['rc']}")
+            status += " (earlier run)" if rec.get("reused") else ""
             try:
                 fig = figures(stage, c["label"], res, env) if res else ""
             except (KeyError, TypeError, ValueError) as exc:   # a figure must not cost the report

@@ -152,3 +152,20 @@ def test_flop_counter_agrees_with_flop_counter_mode_and_counts_input_gradients()
     grad_only = count(lambda: torch.autograd.grad(net(xa).sum(), xa))
     forward = count(lambda: net(x))
     assert forward < grad_only < ours   # input gradients only: no weight gradients
+
+
+def test_a_run_of_some_stages_reuses_the_others_and_clears_its_own(tmp_path):
+    check = _check(tmp_path)
+    out = check.out
+    (out / "shader").mkdir()
+    (out / "shader" / "state.pt").write_text("a run of an earlier check")
+    (out / "teacher").mkdir()
+    (out / "logs" / "distil-train.log").write_text("old")
+    earlier = {"stages": {"teacher": {"status": "ok", "commands": [], "results": {"card": "x/best.json"}},
+                          "distil": {"status": "failed", "commands": [], "error": "old"}}}
+    (out / "gpu-check.json").write_text(json.dumps(earlier))
+    check.start(["distil", "dfad"])
+    assert check.results("teacher") == {"card": "x/best.json"} and check.data["stages"]["teacher"]["reused"]
+    assert "distil" not in check.data["stages"]
+    assert not (out / "shader").exists() and (out / "teacher").is_dir()
+    assert not (out / "logs" / "distil-train.log").exists()
