@@ -194,8 +194,9 @@ class Check:
         print(f"[gpu-check] == {name}: box {box:.0f} s", file=sys.stderr, flush=True)
         t0 = time.monotonic()
         rec = {"box_s": round(box, 1), "commands": self.commands}
+        self.res = rec["results"] = {}   # what the stage measured, kept when it fails half-way
         try:
-            rec["results"] = fn()
+            fn()
             rec["status"] = "ok" if all(c["ok"] for c in self.commands) else "partial"
         except StageError as exc:
             rec["status"], rec["error"] = "failed", str(exc)
@@ -216,7 +217,8 @@ class Check:
         return rec.get("results") or {}
 
     def stage_env(self) -> dict:
-        res = {"cpu_cores": os.cpu_count(), "cpu_model": _cpu_model(), "nvidia_smi": _nvidia_smi()}
+        res = self.res
+        res.update(cpu_cores=os.cpu_count(), cpu_model=_cpu_model(), nvidia_smi=_nvidia_smi())
         try:
             res["torch"] = self.probe_json("torch", self.probe("env", "--matmul-n", self.plan.matmul_n), self.left() * 0.6)
         except StageError as exc:
@@ -242,7 +244,7 @@ class Check:
 
     def stage_render(self) -> dict:
         from gpu_report import render_rate
-        p, res = self.plan, {}
+        p, res = self.plan, self.res
         for size, count, shard, share in ((32, p.count_32, p.shard_32, 0.55), (128, p.count_128, p.shard_128, 0.45)):
             out = self.out / "shards" / f"r{size}"
             argv = self.cli("render", "--bank", ROOT / "shaders", "--out", out, "--count", count, "--size", size,
@@ -268,6 +270,13 @@ class Check:
                                                  "--excluded", excluded), self.left() / (2 if size == 32 else 1))
             except StageError as exc:
                 res[f"{size}px"]["profile"] = {"error": str(exc)}
+                continue
+            # the CPU phases scale with the workers; measured well below this, what the workers
+            # share (the GPU, its driver, the disk) limits
+            workers = p.workers or os.cpu_count() or 1
+            res[f"{size}px"]["profile"]["workers"] = workers
+            res[f"{size}px"]["profile"]["all_workers_images_per_s"] = \
+                workers * res[f"{size}px"]["profile"]["one_worker_images_per_s"]
         return res
 
     def data_specs(self) -> tuple[str, str]:
@@ -297,8 +306,8 @@ class Check:
             cmd, _ = self.run("train", self.cli("teacher", "train", "--arch", p.teacher_arch, "--data", train,
                                                 "--val", val, "--out", out, "--epochs", 1,
                                                 "--batch-size", p.teacher_batch))
-            return self.teacher_results(out, cmd, {"epochs": 1, "calibration": {"error": f"not calibrated: {exc}"}},
-                                        None, None)
+            self.res.update(epochs=1, calibration={"error": f"not calibrated: {exc}"})
+            return self.teacher_results(out, cmd, None, None)
         calib_wall = time.monotonic() - t0
         ratio = Path(train[4:]).stat().st_size / Path(val[4:]).stat().st_size
         n_train = int(calib["val_images"] * ratio)
@@ -309,14 +318,14 @@ class Check:
         fits = (self.left() - startup - decode_train - calib["decode_val_s"] - 5) * 0.85
         train_s = min(p.teacher_train_s, fits)
         epochs = max(1, int(train_s / epoch_s))
-        plan = {"calibration": calib, "estimated_train_images": n_train, "estimated_epoch_s": round(epoch_s, 2),
-                "train_s_target": round(train_s, 1), "epochs": epochs}
+        self.res.update(calibration=calib, estimated_train_images=n_train, estimated_epoch_s=round(epoch_s, 2),
+                        train_s_target=round(train_s, 1), epochs=epochs)
         out = self.out / "teacher"
         cmd, _ = self.run("train", self.cli("teacher", "train", "--arch", p.teacher_arch, "--data", train, "--val", val,
                                             "--out", out, "--epochs", epochs, "--batch-size", p.teacher_batch))
-        return self.teacher_results(out, cmd, plan, steps_per_epoch, calib["flops_per_image_train"])
+        return self.teacher_results(out, cmd, steps_per_epoch, calib["flops_per_image_train"])
 
-    def teacher_results(self, out: Path, cmd: Cmd, plan: dict, steps_per_epoch, flops_per_image) -> dict:
+    def teacher_results(self, out: Path, cmd: Cmd, steps_per_epoch, flops_per_image) -> dict:
         p = self.plan
         card_path = out / "best.json"
         if not card_path.is_file():
@@ -328,12 +337,13 @@ class Check:
         steps_per_epoch = int(n.group(1)) // p.teacher_batch if n else steps_per_epoch
         seen = r["epochs_run"] * steps_per_epoch * p.teacher_batch if steps_per_epoch else None   # up to the best epoch
         img_s = seen / r["train_seconds"] if seen and r["train_seconds"] else None
-        return {**plan, "card": str(card_path), "val_top1": card["accuracy"]["top1"], "val_split": card["accuracy"]["split"],
+        self.res.update({"card": str(card_path), "val_top1": card["accuracy"]["top1"], "val_split": card["accuracy"]["split"],
                 "best_epoch": r["best_epoch"], "epochs_run": r["epochs_run"], "train_seconds": r["train_seconds"],
                 "precision": r["precision"], "images_per_s": img_s,
                 "tflops": img_s * flops_per_image / 1e12 if img_s and flops_per_image else None,
                 "torch_compile": "not measured: `shaderkd teacher train` has no compile option",
-                "note": "killed at the box: the card is the best of the epochs finished" if cmd.timed_out else ""}
+                "note": "killed at the box: the card is the best of the epochs finished" if cmd.timed_out else ""})
+        return self.res
 
     def distil_overrides(self, method: str) -> dict:
         p = self.plan
@@ -348,7 +358,7 @@ class Check:
             raise StageError("skipped: no teacher (the teacher stage failed)")
         if not (self.out / "shards" / "r32" / "manifest.json").is_file():
             raise StageError("skipped: no 32 px shard set (the render stage failed)")
-        p, res = self.plan, {}
+        p, res = self.plan, self.res
         base = self.distil_overrides(method)
         sets = lambda kv: [a for k, v in kv.items() for a in ("--set", f"{k}={v}")]  # noqa: E731
         try:

@@ -155,7 +155,7 @@ def figures(stage: str, label: str, res: dict, env: dict) -> str:
     if stage == "env" and label == "torch":
         t = res.get("torch", {})
         smi = res.get("nvidia_smi") or {}
-        return (f"{t.get('gpu', 'no CUDA GPU')}, driver {smi.get('driver', 'n/a')}, CUDA {t.get('torch_cuda')}, "
+        return (f"{t.get('gpu', 'no CUDA GPU')}, driver {smi.get('driver', 'n/a')}, CUDA {t.get('torch_cuda')} (torch's build), "
                 f"torch {t.get('torch')}, torchvision {t.get('torchvision')}, Python {t.get('python')}; "
                 f"{res.get('cpu_cores')} CPU cores ({res.get('cpu_model')}); bf16 matmul "
                 f"{_num(t.get('matmul_bf16_tflops'), '{:g}')} TFLOP/s; peak on file "
@@ -168,20 +168,25 @@ def figures(stage: str, label: str, res: dict, env: dict) -> str:
         m = re.match(r"(render|verify|profile)(\d+)", label)
         r = res.get(f"{m.group(2)}px", {}) if m else {}
         if label.startswith("render") and "manifest" not in label:
+            if not r.get("images"):
+                return "no shard written within the box"
             return (f"{_num(r.get('images'))} images in {r.get('shards')} shards; {_num(r.get('images_per_s'))} img/s "
                     f"over the command, {_num(r.get('shard_phase_images_per_s'))} img/s over the shard phase "
                     f"({_pct(r.get('share_of_goal'))} of {RENDER_GOAL:,} img/s); {r.get('excluded_shaders')} shaders "
                     f"excluded; on {r.get('renderer')}")
         if label.startswith("verify"):
             v = r.get("verified") or {}
-            return f"verify: {'OK' if v.get('ok') else 'PROBLEMS'}, {_num(v.get('samples'))} samples"
+            problems = v.get("problems") or []
+            return (f"verify: {'OK' if v.get('ok') else f'{len(problems)} problem(s)'}, {_num(v.get('samples'))} "
+                    f"samples in {v.get('shards')} shards" + (f"; {problems[0][-160:]}" if problems else ""))
         if label.startswith("profile"):
             p = r.get("profile") or {}
             if "per_image_us" not in p:
                 return p.get("error", "")
             us = ", ".join(f"{k} {v:g}" for k, v in p["per_image_us"].items())
             return (f"one worker, µs per image: {us}; limit: **{p['limit']}** ({_pct(p['share'][p['limit']])}); "
-                    f"{_num(p['one_worker_images_per_s'])} img/s per worker")
+                    f"{_num(p['one_worker_images_per_s'])} img/s per worker, x {p.get('workers')} workers = "
+                    f"{_num(p.get('all_workers_images_per_s'))} img/s if nothing shared limits")
     if stage == "teacher" and label == "calibrate":
         c = res.get("calibration", {})
         return (f"{_num(c.get('step_s'), '{:.4f}')} s/step at batch {c.get('batch')}; epoch ~{res.get('estimated_epoch_s')} s "
