@@ -402,8 +402,9 @@ class Check:
             res["note"] = "killed at the box before the report: throughput from metrics.jsonl, no val top-1"
         else:
             raise StageError(f"the distillation failed ({_tail(Path(cmd.log), 1)})")
-        res["data_wait_share"] = ("not measured: train/distill.py records no CUDA events around the batch fetch; "
-                                  "the GPU busy share (NVML) bounds it")
+        res["data_wait_share"] = rate.get("data_wait_share", (
+            "not measured: train/distill.py records no CUDA events around the batch fetch (no data_wait_share in "
+            "its train records); the GPU busy share (NVML) bounds it"))
         return res
 
 

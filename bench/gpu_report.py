@@ -71,6 +71,10 @@ def train_rate(metrics: Path) -> dict:
     res = {"last_step": train[-1]["step"], "elapsed_s": train[-1].get("elapsed_s")}
     steady = train[1:] or train
     res["images_per_s"] = statistics.median(e["img_per_s"] for e in steady)
+    for key in ("data_wait_share", "max_memory_gib"):   # recorded by the loop where it measures them
+        values = [e[key] for e in steady if isinstance(e.get(key), (int, float))]
+        if values:
+            res[key] = statistics.median(values) if key == "data_wait_share" else max(values)
     if len(train) >= 2 and train[-1]["elapsed_s"] > train[0]["elapsed_s"]:
         res["steps_per_s"] = (train[-1]["step"] - train[0]["step"]) / (train[-1]["elapsed_s"] - train[0]["elapsed_s"])
     else:
@@ -256,7 +260,9 @@ def write_report(data: dict, out: Path) -> Path:
     for stage in ("distil", "dfad"):
         res = (data["stages"].get(stage) or {}).get("results") or {}
         if res.get("data_wait_share"):
-            notes.append(f"- {stage}: share of step time waiting for data: {res['data_wait_share']}")
+            wait = res["data_wait_share"]
+            notes.append(f"- {stage}: share of step time waiting for data: "
+                         f"{_pct(wait) if isinstance(wait, (int, float)) else wait}")
     lines += [""] + (["Notes:", ""] + notes + [""] if notes else [])
     (out / "gpu-check.json").write_text(json.dumps(data, indent=1, default=str) + "\n")
     md = out / "gpu-check.md"
