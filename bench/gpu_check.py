@@ -362,7 +362,8 @@ class Check:
         base = self.distil_overrides(method)
         sets = lambda kv: [a for k, v in kv.items() for a in ("--set", f"{k}={v}")]  # noqa: E731
         try:
-            res["flops"] = self.probe_json("flops", self.probe("flops", "--recipe", recipe, *sets(base)), self.left() * 0.15)
+            res["flops"] = self.probe_json("flops", self.probe("flops", "--recipe", recipe, *sets(base)),
+                                           self.left() * (0.3 if self.args.smoke else 0.15))
         except StageError as exc:
             res["flops"] = {"error": f"not measured: {exc}"}
         # probe run: the step rate of the real loop, and its start-up and finishing overhead
