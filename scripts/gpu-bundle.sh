@@ -22,8 +22,12 @@ LIMIT=$((64 * 1024 * 1024))
 
 case "$BUNDLE" in /*) ;; *) git check-ignore -q "$BUNDLE/x" || {
   echo "gpu-bundle: $BUNDLE is not git-ignored; add it to .gitignore (it must travel as a carried path)" >&2; exit 2; } ;; esac
+if [ -e "$BUNDLE" ] && [ ! -f "$BUNDLE/.shaderkd-gpu-bundle" ]; then
+  echo "gpu-bundle: $BUNDLE exists and is not a bundle made by this script; name another folder" >&2; exit 2
+fi
 rm -rf "$BUNDLE"
 mkdir -p "$BUNDLE/whl" "$BUNDLE/deb" "$BUNDLE/shared/data/cifar10-jpeg"
+touch "$BUNDLE/.shaderkd-gpu-bundle"
 
 # -- wheels, at the lock's versions (the Python 3.12 entry where the lock has several)
 pins=$("$PY" - "$ROOT/uv.lock" $PACKAGES <<'PYEOF'
