@@ -25,7 +25,7 @@ SET ?=
 BENCH_MNIST ?= --steps 1000 --batch-size 128 --rdskd-pretrain 300
 BENCH_CIFAR10 ?= --steps 400 --batch-size 128 --rdskd-pretrain 200
 
-.PHONY: setup shards distill test test-fast bench-render bench-pull bench-quality bank-check clean-shards
+.PHONY: setup shards distill test test-fast bench-render bench-pull bench-quality bank-check clean-shards gpu-check
 
 setup:
 	bash scripts/setup.sh
@@ -72,6 +72,12 @@ bench-pull: $(SHARDS_DEP)
 bench-quality: $(SHARDS_DEP)
 	$(RUN) python bench/quality.py --task mnist $(BENCH_MNIST)
 	$(RUN) python bench/quality.py --task cifar10 $(BENCH_CIFAR10)
+
+# The GPU run (scripts/gpu-check.sh): report in GPU_CHECK_DIR/gpu-check.md; SMOKE=1: every stage on the
+# CPU with tiny sizes. On a machine without uv: scripts/gpu-check.sh --bundle DIR (scripts/gpu-bundle.sh).
+GPU_CHECK_DIR ?= runs/gpu-check$(if $(SMOKE),-smoke)
+gpu-check:
+	bash scripts/gpu-check.sh $(if $(SMOKE),--smoke) $(GPU_CHECK_DIR)
 
 clean-shards:
 	rm -rf $(OUT)
