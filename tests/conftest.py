@@ -10,6 +10,9 @@ SHARED = Path(os.environ.get("SHADERKD_SHARED", ROOT.parent / "shared"))
 
 # Render tests use several processes on a 2-core machine: one raster thread each.
 os.environ.setdefault("LP_NUM_THREADS", "1")
+# Every test checks shaders afresh: a verdict cached by an earlier run under load ("slow", "hang")
+# must not decide a test. The check cache's own tests point it at a temporary directory.
+os.environ.setdefault("SHADERKD_CHECK_CACHE", "off")
 
 # Only the test process holds both Mesa (render tests draw in-process) and torch. Both bring an LLVM:
 # importing torch's triton after llvmpipe has compiled a shader segfaults, the other order is fine.
