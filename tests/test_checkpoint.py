@@ -57,10 +57,17 @@ def test_card_conflicting_with_options_is_refused(tmp_path):
 
 def test_save_refuses_a_card_that_disagrees_with_the_model(tmp_path):
     model, card = small_model()
-    with pytest.raises(CheckpointError, match="mean/std"):
+    with pytest.raises(CheckpointError, match="card's mean .* differs from the model's"):
         save_model(tmp_path / "m", model, {**card, "mean": [0.0, 0.0, 0.0]})
     with pytest.raises(CheckpointError, match="class names"):
         save_model(tmp_path / "m", model, {**card, "num_classes": 5})
+
+
+def test_save_accepts_statistics_that_float32_rounds_across_a_decimal_boundary(tmp_path):
+    # float32(0.3000005) = 0.30000048...: to 6 decimals 0.3 against the card's 0.300001
+    model, card = small_model(mean=(0.3000005, 0.1234565, 0.5), std=(0.2500005, 0.2, 0.3))
+    loaded, loaded_card = load_model(save_model(tmp_path / "m", model, card))
+    assert loaded_card["mean"] == card["mean"] and torch.equal(outputs(loaded), outputs(model))
 
 
 @pytest.mark.parametrize("field, value, message", [

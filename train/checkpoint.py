@@ -173,9 +173,13 @@ def save_model(path_or_dir: str | Path, model: Normalized, card: dict) -> Path:
         raise TypeError("save_model takes a train.models.Normalized (the card records its "
                         "mean and std)")
     validate_card(card, str(stem))
-    if [round(v, 6) for v in model.mean.flatten().tolist()] != [round(v, 6) for v in card["mean"]] \
-            or [round(v, 6) for v in model.std.flatten().tolist()] != [round(v, 6) for v in card["std"]]:
-        raise CheckpointError(f"{stem}: the card's mean/std differ from the model's")
+    # The model holds float32, the card float64: compare within float32's precision (rounding both
+    # to 6 decimals disagreed whenever a value straddled a rounding boundary, e.g. 0.3000005).
+    for key in ("mean", "std"):
+        held, carded = getattr(model, key).flatten().tolist(), card[key]
+        if len(held) != len(carded) or not all(math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-7)
+                                               for a, b in zip(held, carded)):
+            raise CheckpointError(f"{stem}: the card's {key} {carded} differs from the model's {held}")
     tensors = {k: v.detach().to("cpu").contiguous().clone()
                for k, v in model.net.state_dict().items()}
     stem.parent.mkdir(parents=True, exist_ok=True)
