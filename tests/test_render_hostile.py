@@ -234,23 +234,50 @@ def test_sigint_prints_one_line_no_worker_traceback_and_the_render_resumes(tmp_p
     out = tmp_path / "set"
     args = ["render", "--bank", str(bank), "--out", str(out), "--count", "2400", "--size", "32",
             "--shard-size", "200", "--workers", "2"]
-    env = {**os.environ, "LP_NUM_THREADS": "1"}
-    # SIG_DFL in the child, so its Python answers Ctrl-C even where the test runner was started with
-    # SIGINT ignored (a background job of a non-interactive shell, as under `nohup make test &`)
-    proc = subprocess.Popen(SHADERKD + args, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, start_new_session=True,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    env = {**os.environ, "LP_NUM_THREADS": "1", "PYTHONFAULTHANDLER": "1"}
+    # Output goes to files, not pipes: nothing the render prints can fill a pipe nobody reads while the
+    # test waits, and the test waits for the parent's exit, not for EOF from whatever else holds stderr.
+    log_out, log_err = tmp_path / "stdout.txt", tmp_path / "stderr.txt"
+    with open(log_out, "w") as so, open(log_err, "w") as se:
+        # SIG_DFL in the child, so its Python answers Ctrl-C even where the test runner was started with
+        # SIGINT ignored (a background job of a non-interactive shell, as under `nohup make test &`)
+        proc = subprocess.Popen(SHADERKD + args, env=env, cwd=ROOT, stdout=so, stderr=se, text=True,
+                                start_new_session=True,
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     while not list(out.glob("shard-*.tar")) and time.monotonic() < deadline:
         time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the parent and every worker
-    _, err = proc.communicate(timeout=60)
+    try:
+        proc.wait(timeout=90)
+    except subprocess.TimeoutExpired:
+        # say where it hangs: faulthandler prints every thread's stack on SIGABRT
+        procs = subprocess.run(["ps", "-o", "pid,stat,wchan:24,etime,cmd", "-g", str(proc.pid)],
+                               capture_output=True, text=True).stdout
+        os.kill(proc.pid, signal.SIGABRT)
+        proc.wait(timeout=30)
+        os.killpg(proc.pid, signal.SIGKILL)
+        pytest.fail(f"the render did not exit within 90 s of Ctrl-C; processes then:\n{procs}\n"
+                    f"its stderr:\n{log_err.read_text()[-6000:]}")
+    err = log_err.read_text()
     assert proc.returncode == 130, err
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
     assert "interrupted: finished shards" in err
-    done = subprocess.run(SHADERKD + args, env=env, cwd=ROOT, capture_output=True, text=True)
+    # no worker outlives the parent (the group empties once the workers' kills land)
+    gone = time.monotonic() + 20
+    while time.monotonic() < gone:
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        left = subprocess.run(["ps", "-o", "pid,stat,cmd", "-g", str(proc.pid)], capture_output=True, text=True).stdout
+        os.killpg(proc.pid, signal.SIGKILL)
+        pytest.fail(f"processes of the render outlived it by 20 s:\n{left}")
+    done = subprocess.run(SHADERKD + args, env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    check = subprocess.run(SHADERKD + ["verify", str(out)], cwd=ROOT, capture_output=True, text=True)
+    check = subprocess.run(SHADERKD + ["verify", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert check.returncode == 0, check.stdout
 
 
