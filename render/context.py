@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from render.dialects import atlas_fragment
+from render.frames import untile
 
 VERTEX_SHADER = """#version 330 core
 in vec2 pos;
@@ -49,12 +50,34 @@ class ShaderCompileError(Exception):
 
 
 @dataclass
+class Atlas:
+    """One read-back: `pixels` float32 [rows * px, cols * px, 3] in GL order (row 0 at the bottom), tile i
+    at row block i // cols from the bottom, column i % cols (`render.frames.untile` cuts it into frames);
+    n tiles used; spans (group, first tile, tiles) say which group each run of tiles belongs to."""
+    pixels: np.ndarray
+    n: int
+    spans: list
+
+
+@dataclass
 class Program:
     """A compiled shader: `atlas` True when it draws every tile of an atlas in one call."""
     name: str
     prog: object
     vao: object
     atlas: bool
+    first: object = None  # the skd_first uniform of a one-draw program: the only one that changes per call
+
+
+def uniform_table(uniforms) -> np.ndarray:
+    """The sample table of n frames, float32 [n, TABLE_TEXELS, 4]: (time, 0, 0, 0), then uP0..uP3.
+    `uniforms`: such a table already, or a list of dicts {"uTime": t, "uP0": (4 floats), ...}
+    (a key left out is 0)."""
+    if isinstance(uniforms, np.ndarray):
+        return uniforms
+    zero = (0.0, 0.0, 0.0, 0.0)
+    return np.array([[(u.get("uTime", 0.0), 0.0, 0.0, 0.0), u.get("uP0", zero), u.get("uP1", zero),
+                      u.get("uP2", zero), u.get("uP3", zero)] for u in uniforms], np.float32).reshape(-1, TABLE_TEXELS, 4)
 
 
 class GLRenderer:
@@ -85,6 +108,7 @@ class GLRenderer:
         self.quad = self.ctx.buffer(np.array([0, 0, 1, 0, 0, 1, 0, 1, 1, 0, 1, 1], dtype="f4").tobytes())
         self.table = self.ctx.texture((TABLE_TEXELS, self.batch_capacity), 4, dtype="f4")
         self.table.filter = (moderngl.NEAREST, moderngl.NEAREST)
+        self._pixels = np.empty(side * side * 3, np.float32)
         # an odd frame would put a 2x2 derivative quad across two tiles: only one draw per tile is exact
         self.one_draw = one_draw and frame_px % 2 == 0
         self.fallbacks: dict[str, str] = {}  # shader -> why it draws one tile per call
@@ -108,7 +132,15 @@ class GLRenderer:
             else:
                 try:
                     prog = self.ctx.program(vertex_shader=ATLAS_VERTEX_SHADER, fragment_shader=variant)
-                    return Program(name, prog, self.ctx.vertex_array(prog, [(self.quad, "2f", "pos")]), True)
+                    # what is the same for every call of this renderer, set once
+                    values = {"skd_per": self.tiles_per_side, "skd_px": self.frame_px, "skd_samples": 0,
+                              "skd_atlas": (float(self.side), float(self.side)),
+                              "uRes": (float(self.frame_px), float(self.frame_px))}
+                    for key, value in values.items():
+                        if key in prog:
+                            prog[key].value = value
+                    return Program(name, prog, self.ctx.vertex_array(prog, [(self.quad, "2f", "pos")]), True,
+                                   prog["skd_first"])
                 except Exception as exc:  # the plain source decides whether the shader is broken
                     self.fallbacks[name] = f"the one-draw variant does not compile: {str(exc)[:300]}"
         try:
@@ -128,46 +160,54 @@ class GLRenderer:
     def render_groups(self, groups, before_draw=None, max_tiles: int | None = None) -> list[np.ndarray]:
         """Frames of several shaders, packed into as few atlases as fit, one read-back per atlas.
 
-        groups: [(Program, [uniform dict, ...])]; returns one float32 [n, frame_px, frame_px, 3] array
-        per group, row 0 at the top. A group draws in calls of at most `max_tiles` tiles, each preceded
-        by before_draw(name) and followed by a wait for the rasteriser, so that a watchdog can tell a
-        slow shader from a stuck one. Uniforms the compiler optimised away are skipped.
+        groups: [(Program, uniforms)], uniforms as `uniform_table` takes them; returns one float32 [n, frame_px, frame_px, 3] array
+        per group, row 0 at the top. See `draw_atlases` for before_draw and max_tiles.
+        """
+        out = [[] for _ in groups]
+        for atlas in self.draw_atlases(groups, before_draw, max_tiles):
+            frames = untile(atlas.pixels, atlas.n, self.frame_px)
+            for g, tile, n in atlas.spans:
+                out[g].append(frames[tile:tile + n])
+        empty = np.zeros((0, self.frame_px, self.frame_px, 3), np.float32)
+        return [np.concatenate(parts) if parts else empty for parts in out]
+
+    def draw_atlases(self, groups, before_draw=None, max_tiles: int | None = None):
+        """Draw the frames of several shaders into as few atlases as fit; yield each `Atlas` as read back.
+
+        groups: [(Program, uniforms)], uniforms as `uniform_table` takes them. The tiles of all atlases, in order, are the frames of
+        the groups in order. A group draws in calls of at most `max_tiles` tiles, each preceded by
+        before_draw(name) and followed by a wait for the rasteriser, so that a watchdog can tell a slow
+        shader from a stuck one. Uniforms the compiler optimised away are skipped. An atlas's pixels
+        live in a buffer the next atlas overwrites: use them before asking for the next.
         """
         cap = self.batch_capacity
-        calls = []  # (group, program, uniforms, first index in the group)
+        step = min(cap, max_tiles or cap)
+        calls = []  # (group, program, uniforms)
         for g, (program, uniforms) in enumerate(groups):
-            step = min(cap, max_tiles or cap)
+            uniforms = uniform_table(uniforms)
             for a in range(0, len(uniforms), step):
-                calls.append((g, program, uniforms[a:a + step], a))
-        out = [[] for _ in groups]
+                calls.append((g, program, uniforms[a:a + step]))
         atlas, used = [], 0
         for call in calls + [None]:
             if call is None or used + len(call[2]) > cap:
-                frames = self._draw_atlas(atlas, before_draw)
-                for (g, _, uniforms, _), tile in zip(atlas, np.cumsum([0] + [len(c[2]) for c in atlas])):
-                    out[g].append(frames[tile:tile + len(uniforms)])
+                if atlas:
+                    yield self._draw_atlas(atlas, before_draw)
                 atlas, used = [], 0
                 if call is None:
                     break
             atlas.append(call)
             used += len(call[2])
-        empty = np.zeros((0, self.frame_px, self.frame_px, 3), np.float32)
-        return [np.concatenate(parts) if parts else empty for parts in out]
 
-    def _draw_atlas(self, calls, before_draw) -> np.ndarray:
+    def _draw_atlas(self, calls, before_draw) -> "Atlas":
         px, per = self.frame_px, self.tiles_per_side
         n = sum(len(c[2]) for c in calls)
-        if n == 0:
-            return np.zeros((0, px, px, 3), np.float32)
         self.fbo.use()
-        zero = (0.0, 0.0, 0.0, 0.0)
-        table = np.array([[(u.get("uTime", 0.0), 0.0, 0.0, 0.0), u.get("uP0", zero), u.get("uP1", zero),
-                           u.get("uP2", zero), u.get("uP3", zero)] for c in calls for u in c[2]], np.float32)
         if any(c[1].atlas for c in calls):
-            self.table.write(table.tobytes(), viewport=(0, 0, TABLE_TEXELS, n))
+            table = np.concatenate([c[2] for c in calls]) if len(calls) > 1 else calls[0][2]
+            self.table.write(np.ascontiguousarray(table), viewport=(0, 0, TABLE_TEXELS, n))
             self.table.use(0)
-        tile = 0
-        for _, program, uniforms, _ in calls:
+        tile, spans = 0, []
+        for g, program, uniforms in calls:
             if before_draw is not None:
                 before_draw(program.name)
             if program.atlas:
@@ -176,38 +216,38 @@ class GLRenderer:
                 self._draw_per_tile(program, tile, uniforms)
             if before_draw is not None:
                 self.ctx.finish()
+            if spans and spans[-1][0] == g:  # a group split into several calls is one span
+                spans[-1] = (g, spans[-1][1], spans[-1][2] + len(uniforms))
+            else:
+                spans.append((g, tile, len(uniforms)))
             tile += len(uniforms)
         rows = (n + per - 1) // per
         width = min(n, per) * px
-        raw = self.fbo.read(viewport=(0, 0, width, rows * px), components=3, dtype="f4")
-        atlas = np.frombuffer(raw, dtype=np.float32).reshape(rows * px, width, 3)
-        frames = atlas.reshape(rows, px, width // px, px, 3).transpose(0, 2, 1, 3, 4).reshape(-1, px, px, 3)
-        # GL rows run bottom-up; images top-down.
-        return np.ascontiguousarray(frames[:n, ::-1])
+        # read into one buffer reused by every atlas: no 12 MB allocation per read-back at 32 px
+        pixels = self._pixels[:rows * px * width * 3].reshape(rows * px, width, 3)
+        self.fbo.read_into(pixels, viewport=(0, 0, width, rows * px), components=3, dtype="f4")
+        return Atlas(pixels, n, spans)
 
     def _draw_one_call(self, program: Program, first: int, n: int) -> None:
-        prog, px = program.prog, self.frame_px
         self.ctx.viewport = (0, 0, self.side, self.side)
-        values = {"skd_first": first, "skd_per": self.tiles_per_side, "skd_px": px, "skd_samples": 0,
-                  "skd_atlas": (float(self.side), float(self.side)), "uRes": (float(px), float(px))}
-        for key, value in values.items():
-            if key in prog:
-                prog[key].value = value
+        program.first.value = first
         program.vao.render(self._moderngl.TRIANGLES, instances=n)
 
-    def _draw_per_tile(self, program: Program, first: int, uniforms: list[dict]) -> None:
+    def _draw_per_tile(self, program: Program, first: int, table: np.ndarray) -> None:
         prog, px, per = program.prog, self.frame_px, self.tiles_per_side
         names = {n for n in ("uRes", "uTile", "uTime", "uP0", "uP1", "uP2", "uP3") if n in prog}
         if "uRes" in names:
             prog["uRes"].value = (float(px), float(px))
-        for i, u in enumerate(uniforms, first):
+        params = [(f"uP{j}", j + 1) for j in range(4) if f"uP{j}" in names]
+        for i, row in enumerate(table.tolist(), first):
             x, y = (i % per) * px, (i // per) * px
             self.ctx.viewport = (x, y, px, px)
             if "uTile" in names:
                 prog["uTile"].value = (float(x), float(y))
-            for key, value in u.items():
-                if key in names:
-                    prog[key].value = value
+            if "uTime" in names:
+                prog["uTime"].value = row[0][0]
+            for key, j in params:
+                prog[key].value = tuple(row[j])
             program.vao.render(self._moderngl.TRIANGLES)
 
     def close(self) -> None:

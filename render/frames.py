@@ -38,6 +38,35 @@ def finish(frames: np.ndarray, supersample: int) -> tuple[np.ndarray, list[str]]
     return images, reasons
 
 
+def untile(atlas: np.ndarray, n: int, px: int) -> np.ndarray:
+    """An atlas [rows * px, cols * px, C] in GL order (row 0 at the bottom; tile i at row block i // cols
+    from the bottom, column i % cols) -> its first n tiles as frames [n, px, px, C], row 0 at the top."""
+    rows, cols, c = atlas.shape[0] // px, atlas.shape[1] // px, atlas.shape[2]
+    tiles = atlas.reshape(rows, px, cols, px, c).transpose(0, 2, 1, 3, 4).reshape(-1, px, px, c)
+    return np.ascontiguousarray(tiles[:n, ::-1])
+
+
+def finish_atlas(atlas: np.ndarray, n: int, px: int, supersample: int) -> tuple[np.ndarray, list[str]]:
+    """`finish` of the first n tiles of an atlas (see `untile`), the same images and reasons, in one
+    pass over the whole atlas. Without supersampling every step but the standard deviation is
+    per pixel, so it runs on the atlas as it was read (in place: `atlas` is overwritten) and only
+    the uint8 images are cut out: a quarter of the bytes the float frames would be."""
+    if supersample != 1:
+        return finish(untile(atlas, n, px), supersample)
+    finite = np.isfinite(atlas)
+    rows, cols = atlas.shape[0] // px, atlas.shape[1] // px
+    tile_finite = finite.reshape(rows, px, cols, px, 3).all(axis=(1, 3, 4)).ravel()[:n]
+    if not tile_finite.all():
+        np.copyto(atlas, 0.0, where=~finite)
+    np.clip(atlas, 0.0, 1.0, out=atlas)
+    np.multiply(atlas, np.float32(255.0), out=atlas)
+    np.rint(atlas, out=atlas)  # already within [0, 255]: `finish`'s second clip changes nothing
+    images = untile(atlas.astype(np.uint8), n, px)
+    stds = images.reshape(n, -1).std(axis=1)
+    reasons = ["nonfinite" if not f else ("constant" if s < MIN_STD else "") for f, s in zip(tile_finite.tolist(), stds.tolist())]
+    return images, reasons
+
+
 PNG_LEVEL = 1  # ISA-L deflate level (0-3): 2.8x faster than zlib's level 1 here, 7% larger (bench/NOTES-render.md)
 
 
@@ -57,6 +86,25 @@ def encode_png(image: np.ndarray, level: int = PNG_LEVEL) -> bytes:
     colour = 2 if image.ndim == 3 else 0
     return b"".join((b"\x89PNG\r\n\x1a\n", _chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, colour, 0, 0, 0)),
                      _chunk(b"IDAT", isal_zlib.compress(rows.tobytes(), level)), _chunk(b"IEND", b"")))
+
+
+def encode_pngs(images: np.ndarray, level: int = PNG_LEVEL) -> list[bytes]:
+    """`encode_png` of each uint8 [H, W, 3] image of [n, H, W, 3], the same bytes: the filter bytes
+    are laid out for all images at once and the IHDR and IEND chunks are built once."""
+    if images.dtype != np.uint8 or images.ndim != 4 or images.shape[3] != 3:
+        raise ValueError(f"encode_pngs takes uint8 [n, H, W, 3], not {images.dtype} {list(images.shape)}")
+    n, h, w = images.shape[:3]
+    rows = np.zeros((n, h, 1 + w * 3), np.uint8)  # filter type None (0) on every row
+    rows[:, :, 1:] = images.reshape(n, h, w * 3)
+    head = b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+    tail = _chunk(b"IEND", b"")
+    idat_crc = zlib.crc32(b"IDAT")
+    out = []
+    for r in rows:
+        data = isal_zlib.compress(r, level)
+        out.append(b"".join((head, struct.pack(">I", len(data)), b"IDAT", data,
+                             struct.pack(">I", zlib.crc32(data, idat_crc)), tail)))
+    return out
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:

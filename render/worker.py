@@ -213,6 +213,7 @@ class _Worker:
         done: dict[int, tuple[bytes, dict]] = {}
         rejected: dict[str, int] = defaultdict(int)
         pending = list(attempts)
+        families = {name: shader.family for name, shader in self.shaders.items()}
         while pending:
             by_shader: dict[str, list] = defaultdict(list)
             for i in pending:
@@ -220,12 +221,16 @@ class _Worker:
                 by_shader[spec.shader].append(spec)
             pending = []
             names = sorted(by_shader)
-            drawn = self.draw_groups([(name, [_uniforms(s) for s in by_shader[name]]) for name in names])
-            for name, frames in zip(names, drawn):
-                specs = by_shader[name]
-                images, reasons = F.finish(frames, k)
-                accepted = 0
-                for spec, image, reason in zip(specs, images, reasons):
+            # the atlases' tiles are the groups' frames in order: specs in the same order
+            order = [spec for name in names for spec in by_shader[name]]
+            groups = [(self.program(name), _table(by_shader[name])) for name in names]
+            tile = 0
+            for atlas in self.gl.draw_atlases(groups, before_draw=self._busy, max_tiles=self.batch):
+                specs = order[tile:tile + atlas.n]
+                tile += atlas.n
+                images, reasons = F.finish_atlas(atlas.pixels, atlas.n, self.gl.frame_px, k)
+                good = []
+                for j, (spec, reason) in enumerate(zip(specs, reasons)):
                     if reason:
                         rejected[reason] += 1
                         attempts[spec.index] += 1
@@ -233,15 +238,17 @@ class _Worker:
                             raise DegenerateFrames(f"sample {spec.index} drew {job['max_attempts']} degenerate (flat or NaN) "
                                                    f"frames in a row")
                         pending.append(spec.index)
-                        continue
-                    shader = self.shaders[name]
+                    else:
+                        good.append(j)
+                pngs = F.encode_pngs(images[good] if len(good) < len(specs) else images)
+                for j, png in zip(good, pngs):
+                    spec = specs[j]
                     record = spec.record()
-                    record.update(family=shader.family, bank_hash=self.settings["bank_hash"], seed=seed,
+                    record.update(family=families[spec.shader], bank_hash=self.settings["bank_hash"], seed=seed,
                                   size=size, supersample=k)
-                    done[spec.index] = (F.encode_png(image), record)
-                    accepted += 1
-                if accepted:
-                    self.events.put(("progress", self.wid, accepted))
+                    done[spec.index] = (png, record)
+                if good:
+                    self.events.put(("progress", self.wid, len(good)))
         out = Path(job["out_dir"])
         entry = fmt.write_shard(out / job["name"], ((i, *done[i]) for i in sorted(done)))
         used = sorted({r["shader"] for _, r in done.values()})
@@ -269,6 +276,11 @@ def _all_alike(images: np.ndarray) -> bool:
     """uint8 [n, H, W, 3] with n >= 2: is every image within STATIC_TOLERANCE of the first?"""
     diff = np.abs(images.astype(np.int16) - images[:1].astype(np.int16))
     return len(images) >= 2 and int(diff.max()) <= STATIC_TOLERANCE
+
+
+def _table(specs) -> np.ndarray:
+    """The sample table (`render.context.uniform_table`) of specs: their time and parameter vectors."""
+    return np.array([((s.time, 0.0, 0.0, 0.0),) + s.params for s in specs], np.float32)
 
 
 def _uniforms(spec) -> dict:

@@ -239,3 +239,73 @@ def test_shard_bytes_equal_what_tarfile_writes(tmp_path):
                     tar.addfile(info, io.BytesIO(data))
         assert (tmp_path / "s.tar").read_bytes() == ref.getvalue()
         assert entry["bytes"] == len(ref.getvalue()) and entry["count"] == len(chosen)
+
+
+# ---- per atlas: checks, resolve and PNG over all tiles at once ----
+
+def test_atlas_checks_give_the_images_and_reasons_of_per_frame_checks():
+    from render import frames as F
+
+    rng = np.random.default_rng(5)
+    for px, k, per, n in ((8, 1, 4, 1), (8, 1, 4, 4), (8, 1, 4, 11), (8, 2, 4, 7), (6, 1, 3, 9)):
+        rows, width = -(-n // per), min(n, per) * px
+        atlas = (rng.standard_normal((rows * px, width, 3)) * 0.7 + 0.5).astype(np.float32)
+        atlas[0:px, 0:px] = 0.25                        # tile 0 flat
+        if n > 1:
+            atlas[1, px + 2, 0] = np.nan                # tile 1: one NaN
+        if n > 2:
+            atlas[px - 1, 2 * px + 1, 2] = -np.inf      # tile 2: one -inf
+        if n > per and n % per:
+            atlas[-1, -1] = np.nan                      # an unused tile: must not matter
+        want = F.finish(F.untile(atlas, n, px), k)
+        got = F.finish_atlas(atlas.copy(), n, px, k)
+        assert np.array_equal(want[0], got[0]) and want[1] == got[1], (px, k, n)
+        assert got[1][0] == "constant" and (n < 3 or got[1][1:3] == ["nonfinite", "nonfinite"])
+    # untile: tile i is at row block i // cols from the bottom, rows flipped to top-down
+    atlas = np.arange(2 * 2 * 3 * 2 * 1, dtype=np.float32).reshape(4, 6, 1)  # 2 rows x 3 cols of 2 px tiles
+    frames = F.untile(atlas, 5, 2)
+    assert np.array_equal(frames[4], atlas[2:4, 2:4][::-1]) and np.array_equal(frames[0], atlas[0:2, 0:2][::-1])
+
+
+def test_batched_png_gives_the_bytes_of_one_by_one():
+    from render import frames as F
+
+    rng = np.random.default_rng(2)
+    images = rng.integers(0, 256, (9, 12, 7, 3), dtype=np.uint8)
+    images[2] = 40
+    assert F.encode_pngs(images) == [F.encode_png(im) for im in images]
+    assert F.encode_pngs(images[:0]) == []
+    with pytest.raises(ValueError, match="uint8"):
+        F.encode_pngs(images[0])
+
+
+def test_shard_images_equal_frames_drawn_one_at_a_time(tmp_path):
+    """The worker's whole path (sample table, one draw per shader per atlas, checks and resolve over
+    the atlas, batched PNG) gives, for every record, the image of that sample drawn alone, one draw per
+    tile with uniforms, and finished frame by frame."""
+    pytest.importorskip("moderngl")
+    from render import frames as F
+    from render.context import GLRenderer
+    from shards import format as fmt
+
+    bank_dir = write_bank(tmp_path / "bank", SIMPLE)
+    bank = load_bank(bank_dir)
+    for size, k in ((16, 1), (8, 2)):
+        out = tmp_path / f"set{size}"
+        render_set(RenderConfig(bank=str(bank_dir), out=str(out), count=50, size=size, supersample=k,
+                                shard_size=25, workers=1))
+        gl = GLRenderer(size * k, one_draw=False)
+        try:
+            progs = {s.name: gl.compile(s.name, s.fragment) for s in bank.shaders}
+            n = 0
+            for path in fmt.shard_paths(out):
+                for sample in fmt.iter_shard(path):
+                    r = sample.record
+                    spec = draw(r["seed"], r["index"], r["attempt"], bank.names, set())
+                    assert spec.shader == r["shader"]
+                    images, reasons = F.finish(gl.render(progs[spec.shader], [_uniforms(spec)]), k)
+                    assert reasons == [""] and np.array_equal(decode_png(sample.png), images[0]), r["index"]
+                    n += 1
+            assert n == 50
+        finally:
+            gl.close()
