@@ -3,11 +3,14 @@
 Both sides run as their own process on the same core (`taskset`), one raster thread each
 (LP_NUM_THREADS=1), on the same shaders (the naive loop skips the shaders the engine excluded), and
 are timed the same way: from the process's start to its exit, alternating engine / naive so that a
-load change on a shared machine hits both. Each side also reports its setup apart: the engine's
+load change on a shared machine hits both. Both wall time and the CPU time of the whole process tree
+(the engine's worker included) are reported: on a core shared with other jobs wall time measures them
+too, CPU time does not. Each side also reports its setup apart: the engine's
 shader check (compile and time every shader; cached per bank, renderer and size after the first
 run) and the naive loop's compile and first draw of every shader.
 
 - engine: `render_set` with 1 worker (parent + worker process), shards of 1,000.
+- fill: the fill-rate bound, the CPU time of the draws alone (see `fill_side`), run once per row.
 - naive: one EGL context, and per image one draw, one blocking read, one Pillow PNG (level 6, its
   default) and one tar member (the pattern of the shaders21k renderer).
 
@@ -20,6 +23,7 @@ import io
 import json
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -95,6 +99,36 @@ def naive_side(args) -> dict:
     return {"images": args.count, "check_s": setup, "in_process_s": time.perf_counter() - t0}
 
 
+def fill_side(args) -> dict:
+    """The fill-rate bound: CPU time of drawing the same samples with nothing else (no checks, PNG, tar,
+    IPC): every frame of a shader in one atlas call, 1,000 frames per read-back. What shading costs a
+    core; an engine cannot go faster on it."""
+    from collections import defaultdict
+
+    from render.bank import load_bank
+    from render.context import GLRenderer
+    from render.params import draw
+    from render.worker import _uniforms
+
+    bank = load_bank(args.bank)
+    excluded = set(json.loads(Path(args.exclude).read_text())) if args.exclude else set()
+    excluded |= {s.name for s in bank.shaders if not s.usable}
+    gl = GLRenderer(args.size * args.supersample)
+    progs = {s.name: gl.compile(s.name, s.fragment) for s in bank.shaders if s.name not in excluded}
+    gl.render_groups([(p, [_uniforms(draw(0, 0, 0, [n], set()))]) for n, p in progs.items()])  # llvmpipe compiles on first draw
+    cpu = 0.0
+    for first in range(0, args.count, 1000):
+        by = defaultdict(list)
+        for i in range(first, min(first + 1000, args.count)):
+            spec = draw(args.seed, i, 0, bank.names, excluded)
+            by[spec.shader].append(_uniforms(spec))
+        groups = [(progs[n], by[n]) for n in sorted(by)]
+        t = time.process_time()
+        gl.render_groups(groups)
+        cpu += time.process_time() - t
+    return {"images": args.count, "check_s": 0.0, "in_process_s": cpu, "draw_cpu_s": cpu}
+
+
 # ---- the harness ----
 
 def run_side(side: str, bank: str, out: Path, count: int, size: int, supersample: int, seed: int,
@@ -107,13 +141,16 @@ def run_side(side: str, bank: str, out: Path, count: int, size: int, supersample
     if cpu is not None and shutil.which("taskset"):
         cmd = ["taskset", "-c", str(cpu)] + cmd
     env = {**os.environ, "LP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT), "SHADERKD_CHECK_CACHE": str(cache)}
-    t0 = time.perf_counter()
+    t0, r0 = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True)
-    wall = time.perf_counter() - t0
+    wall, r1 = time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_CHILDREN)
+    # CPU time of the whole process tree (the engine's workers are joined, so counted): on a core
+    # shared with other jobs, wall time also measures them; CPU time does not
+    cpu_s = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
     if proc.returncode != 0:
         raise RuntimeError(f"{side} run failed ({' '.join(cmd)}):\n{proc.stderr[-3000:]}")
     result = json.loads(proc.stdout.strip().splitlines()[-1])
-    return {**result, "wall_s": wall}
+    return {**result, "wall_s": wall, "cpu_s": cpu_s}
 
 
 def compare(bank: str, label: str, size: int, count: int, supersample: int, runs: int, cpu, tmp: Path) -> dict:
@@ -134,9 +171,15 @@ def compare(bank: str, label: str, size: int, count: int, supersample: int, runs
                "per_tile_shaders": len(rows["engine"][0]["per_tile_shaders"])}
     for side, rs in rows.items():
         walls = sorted(x["wall_s"] for x in rs)
+        cpus = sorted(x["cpu_s"] for x in rs)
         summary[side] = {"wall_s": [round(w, 2) for w in walls], "median_s": round(statistics.median(walls), 2),
+                         "cpu_s": [round(c, 2) for c in cpus], "median_cpu_s": round(statistics.median(cpus), 2),
                          "img_per_s": round(count / statistics.median(walls), 1),
                          "check_s": round(statistics.median(x["check_s"] for x in rs), 2)}
+    fill = run_side("fill", bank, tmp / f"{label}-{size}-fill", count, size, supersample, 2, cpu, cache, exclude)
+    summary["fill_bound_img_per_s"] = round(count / fill["draw_cpu_s"], 1)
+    summary["engine_of_bound"] = round(count / summary["engine"]["median_cpu_s"] / summary["fill_bound_img_per_s"], 2)
+    summary["cpu_ratio"] = round(summary["naive"]["median_cpu_s"] / summary["engine"]["median_cpu_s"], 2)
     summary["ratio"] = round(summary["naive"]["median_s"] / summary["engine"]["median_s"], 2)
     summary["ratio_range"] = [round(min(n["wall_s"] / e["wall_s"] for n, e in zip(rows["naive"], rows["engine"])), 2),
                               round(max(n["wall_s"] / e["wall_s"] for n, e in zip(rows["naive"], rows["engine"])), 2)]
@@ -144,14 +187,16 @@ def compare(bank: str, label: str, size: int, count: int, supersample: int, runs
     print(f"{label:10s} {size:4d} px x{supersample} {count:6d} img | engine {e['median_s']:6.2f} s "
           f"({e['img_per_s']:7.1f} img/s, check {e['check_s']:.2f} s, cold {summary['cold_check_s']:.1f} s) | naive {n['median_s']:6.2f} s "
           f"({n['img_per_s']:7.1f} img/s, compile {n['check_s']:.2f} s) | engine {summary['ratio']:.2f}x "
-          f"(pairs {summary['ratio_range'][0]:.2f}-{summary['ratio_range'][1]:.2f}), {summary['excluded']} excluded, "
-          f"{summary['per_tile_shaders']} drawn per tile",
+          f"(pairs {summary['ratio_range'][0]:.2f}-{summary['ratio_range'][1]:.2f}); CPU time engine {e['median_cpu_s']:.2f} s "
+          f"naive {n['median_cpu_s']:.2f} s: {summary['cpu_ratio']:.2f}x | {summary['excluded']} excluded, "
+          f"{summary['per_tile_shaders']} drawn per tile | fill-rate bound {summary['fill_bound_img_per_s']:.0f} img/s "
+          f"(shading alone, CPU), engine (whole process, CPU) at {summary['engine_of_bound']:.2f} of it",
           flush=True)
     return summary
 
 
 def main():
-    if len(sys.argv) > 1 and sys.argv[1] in ("engine", "naive"):
+    if len(sys.argv) > 1 and sys.argv[1] in ("engine", "naive", "fill"):
         ap = argparse.ArgumentParser()
         ap.add_argument("side")
         for opt in ("--bank", "--out"):
@@ -160,7 +205,7 @@ def main():
             ap.add_argument(opt, type=int, required=True)
         ap.add_argument("--exclude")
         args = ap.parse_args()
-        print(json.dumps((engine_side if args.side == "engine" else naive_side)(args)))
+        print(json.dumps({"engine": engine_side, "naive": naive_side, "fill": fill_side}[args.side](args)))
         return
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--bank", default="shaders", help="The project's bank.")
@@ -169,14 +214,19 @@ def main():
     ap.add_argument("--count-32", type=int, default=10000)
     ap.add_argument("--count-128", type=int, default=1000)
     ap.add_argument("--supersample", type=int, default=1)
+    ap.add_argument("--sizes", type=lambda v: [int(x) for x in v.split(",")], default=[32, 128],
+                    help="Frame sizes to compare, of 32,128.")
+    ap.add_argument("--banks", default="project,shadertoy", help="Banks to compare, of project,shadertoy.")
     ap.add_argument("--runs", type=int, default=3, help="Runs per side, alternating.")
     ap.add_argument("--cpu", type=int, default=0, help="Core both sides are pinned to (-1: no pinning).")
     ap.add_argument("--out", default="bench/results/render.json")
     args = ap.parse_args()
     cpu = None if args.cpu < 0 else args.cpu
     tmp = Path(tempfile.mkdtemp(prefix="shaderkd-bench-"))
-    banks = [(args.bank, "project")]
-    if Path(args.shadertoy).is_file():
+    banks = [(args.bank, "project")] if "project" in args.banks else []
+    if "shadertoy" not in args.banks:
+        pass
+    elif Path(args.shadertoy).is_file():
         lines = Path(args.shadertoy).read_text().splitlines()[:args.shadertoy_n]
         first = tmp / f"shadertoy-first{args.shadertoy_n}.jsonl"
         first.write_text("\n".join(lines) + "\n")
@@ -187,6 +237,8 @@ def main():
     try:
         for bank, label in banks:
             for size, count in ((32, args.count_32), (128, args.count_128)):
+                if size not in args.sizes:
+                    continue
                 rows.append(compare(bank, label, size, count, args.supersample, args.runs, cpu, tmp))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
