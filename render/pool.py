@@ -1,7 +1,9 @@
 """Render worker processes with a watchdog: a worker stuck past the time budget is killed and replaced.
 
-Each worker announces (`busy`) the shader it is about to compile or draw. If no further event
-arrives within `time_budget` seconds, the worker is presumed stuck in that shader (an endless loop
+Each worker announces the shader it is about to compile or draw: it writes the shader's number and
+bumps a counter in a small shared-memory array (its heartbeat; no message, no wake-up of the parent:
+a Shadertoy shard makes hundreds of draw calls). If neither the heartbeat nor an event moves within
+`time_budget` seconds, the worker is presumed stuck in that shader (an endless loop
 on llvmpipe, a driver hang): it is killed with SIGKILL, a fresh worker takes its place, and the
 caller is told which job was lost and which shader to blame. A worker that dies on its own
 (a driver crash) is handled the same way. Every worker reports over its own pipe, so killing one
@@ -168,7 +170,10 @@ class _Slot:
     conn: object
     ready: bool = False
     job: Job | None = None
-    busy_shader: str | None = None
+    beat: object = None    # shared int64 [count of announced draws and compiles, number of that shader]
+    beat_seen: int = 0     # the count when last looked at
+    job_beat: int = 0      # the count when the job was handed over
+    names: list = field(default_factory=list)  # the bank's shader names, by number (from "ready")
     last_event: float = field(default_factory=time.monotonic)
 
 
@@ -189,7 +194,8 @@ class WorkerPool:
         self._next_id += 1
         tasks = self.ctx.Queue()
         receiver, sender = self.ctx.Pipe(duplex=False)
-        proc = self.ctx.Process(target=worker_main, args=(wid, self.settings, tasks, sender), daemon=True)
+        beat = self.ctx.RawArray("q", 2)
+        proc = self.ctx.Process(target=worker_main, args=(wid, self.settings, tasks, sender, beat), daemon=True)
         # The child inherits a blocked SIGINT and ignores it before unblocking (worker_main): a Ctrl-C
         # reaches the whole process group, and only the parent should answer it (no worker tracebacks).
         old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
@@ -198,7 +204,7 @@ class WorkerPool:
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, old)
         sender.close()  # the child holds its own copy; EOF here then means the worker is gone
-        self.slots[wid] = _Slot(proc, tasks, receiver)
+        self.slots[wid] = _Slot(proc, tasks, receiver, beat=beat)
         return wid
 
     def idle(self) -> list[int]:
@@ -209,7 +215,8 @@ class WorkerPool:
 
     def submit(self, wid: int, job: Job) -> None:
         slot = self.slots[wid]
-        slot.job, slot.busy_shader, slot.last_event = job, None, time.monotonic()
+        slot.job, slot.last_event = job, time.monotonic()
+        slot.job_beat = slot.beat_seen = slot.beat[0]
         slot.tasks.put(job.message())
 
     def dispatch(self, queue: deque, make_job: Callable[[object], Job] = lambda job: job) -> Iterator[Event]:
@@ -245,10 +252,7 @@ class WorkerPool:
         kind = msg[0]
         if kind == "ready":
             slot.ready = True
-            self.renderer = msg[2]
-            return None
-        if kind == "busy":
-            slot.busy_shader = msg[2]
+            self.renderer, slot.names = msg[2], msg[3]
             return None
         if kind == "failed":
             job = slot.job
@@ -257,7 +261,7 @@ class WorkerPool:
         if kind == "progress":
             return Progress(wid, msg[2])
         job = slot.job
-        slot.job, slot.busy_shader = None, None
+        slot.job = None
         if kind == "checked":
             return Checked(wid, *msg[2:6])
         if kind == "frames":
@@ -270,9 +274,19 @@ class WorkerPool:
         raise RenderWorkerError(f"render worker {wid} sent an unknown event {kind!r}; the worker and the "
                                 f"parent come from different versions of shaderkd: reinstall it")
 
+    @staticmethod
+    def _shader(slot: _Slot) -> str | None:
+        """The shader the worker last announced in its current job (None before it named one)."""
+        if slot.beat[0] == slot.job_beat:
+            return None
+        return slot.names[slot.beat[1]]
+
     def _watchdog(self) -> Iterator[Lost]:
         now = time.monotonic()
         for wid, slot in list(self.slots.items()):
+            beat = slot.beat[0]
+            if beat != slot.beat_seen:  # it announced a draw or a compile since: progress
+                slot.beat_seen, slot.last_event = beat, now
             if not slot.proc.is_alive():
                 why = f"worker died (exit code {slot.proc.exitcode})"
             elif not slot.ready and now - slot.last_event > self.start_timeout:
@@ -287,7 +301,7 @@ class WorkerPool:
                 self._retire(wid)
                 raise RenderWorkerError(f"render worker {wid} died while starting ({why}); the EGL driver "
                                         f"crashed: check it with `make setup`")
-            job, shader = slot.job, slot.busy_shader
+            job, shader = slot.job, self._shader(slot)
             self._retire(wid)
             self._spawn()
             if job is None:  # nothing was lost with it

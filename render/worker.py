@@ -1,15 +1,15 @@
 """A render worker process: one EGL context, a program cache, and a loop over jobs.
 
 Started with the spawn method by `render.pool`; the parent never imports moderngl. Before every GL
-operation the worker announces what it is about to do (`busy`, with the shader's name), so that the
-parent can kill a worker stuck in a hanging shader and know which shader to blame.
+operation the worker announces the shader it is about to compile or draw in its heartbeat (a shared
+int64 array: a counter, then the shader's number in the bank), so that the parent can kill a worker
+stuck in a hanging shader and know which shader to blame, without a message per draw call.
 
 Jobs (parent -> worker):   ("check", name, n_frames)   compile and time one shader
                            ("shard", job dict)         render one shard and write it
                            ("stop",)
                            ("frames", name, n, seed)   n good frames of one shader
-Events (worker -> parent): ("ready", wid, renderer_info)
-                           ("busy", wid, shader_name)
+Events (worker -> parent): ("ready", wid, renderer_info, bank_names)
                            ("checked", wid, name, status, detail, ms_per_frame)
                            ("frames", wid, name, "ok", uint8 [n, H, W, 3]) or (..., reason, detail)
                            ("progress", wid, n_images)
@@ -62,7 +62,7 @@ class _Channel:
         self.conn.send(event)
 
 
-def worker_main(wid: int, settings: dict, tasks, conn) -> None:
+def worker_main(wid: int, settings: dict, tasks, conn, beat) -> None:
     # Ctrl-C goes to the whole process group: the parent answers it and kills the workers. The pool
     # starts us with SIGINT blocked, so ignoring it before unblocking loses nothing and prints nothing.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -82,8 +82,8 @@ def worker_main(wid: int, settings: dict, tasks, conn) -> None:
             raise BankChanged(f"the bank at {settings['bank_path']} changed while rendering "
                                f"(hash {bank.hash[:12]} != {settings['bank_hash'][:12]})")
         gl = GLRenderer(settings["size"] * settings["supersample"], settings.get("egl_device"))
-        state = _Worker(wid, settings, bank, gl, events)
-        events.put(("ready", wid, gl.info))
+        state = _Worker(wid, settings, bank, gl, events, beat)
+        events.put(("ready", wid, gl.info, bank.names))
     except Exception as exc:
         events.put(("failed", wid, _failure(exc, "start")))
         return
@@ -114,10 +114,12 @@ def _failure(exc: Exception, stage: str) -> dict:
 
 
 class _Worker:
-    def __init__(self, wid, settings, bank, gl, events):
+    def __init__(self, wid, settings, bank, gl, events, beat=None):
         self.wid, self.settings, self.gl, self.events = wid, settings, gl, events
         self.shaders = bank.by_name()
         self.names = bank.names
+        self.number = {name: i for i, name in enumerate(bank.names)}
+        self.beat = beat if beat is not None else [0, 0]  # read by nobody when run in-process
         self.programs: dict[str, object] = {}
         self.batch = settings["batch"]
         self.cache_dir = default_dir()
@@ -131,7 +133,7 @@ class _Worker:
             shader = self.shaders[name]
             if not shader.usable:
                 raise ExcludeShader(name, "unsupported", shader.unsupported)
-            self.events.put(("busy", self.wid, name))
+            self._busy(name)
             try:
                 prog = self.gl.compile(name, shader.fragment)
             except ShaderCompileError as exc:
@@ -144,12 +146,15 @@ class _Worker:
 
     def draw_groups(self, groups: list[tuple[str, list[dict]]]) -> list[np.ndarray]:
         """Frames of several shaders in as few atlases as fit: one draw per shader and `batch` tiles,
-        each announced (`busy`) and waited for, one read-back per atlas."""
+        each announced (`_busy`) and waited for, one read-back per atlas."""
         programs = [(self.program(name), uniforms) for name, uniforms in groups]
         return self.gl.render_groups(programs, before_draw=self._busy, max_tiles=self.batch)
 
     def _busy(self, name: str) -> None:
-        self.events.put(("busy", self.wid, name))
+        """Announce the shader about to be compiled or drawn: its number, then the count (the parent
+        reads the count first; an int64 store is atomic on the machines Mesa runs on)."""
+        self.beat[1] = self.number[name]
+        self.beat[0] += 1
 
     def check(self, name: str, n_frames: int) -> None:
         """Compile, warm up (llvmpipe compiles on first draw), then time n_frames frames; or the

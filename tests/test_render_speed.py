@@ -2,6 +2,7 @@
 import ast
 import json
 import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -309,3 +310,27 @@ def test_shard_images_equal_frames_drawn_one_at_a_time(tmp_path):
             assert n == 50
         finally:
             gl.close()
+
+
+# ---- the heartbeat: draws announced in shared memory, not by message ----
+
+@pytest.mark.slow
+def test_a_shard_stuck_in_a_shader_is_lost_with_that_shader_named(tmp_path):
+    """A shader that passed its check can still hang in a shard: the watchdog sees the heartbeat stop
+    and names the shader from the worker's shared-memory announcement (no message per draw)."""
+    from collections import deque
+
+    from render.pool import Lost, ShardJob, WorkerPool, worker_settings
+    from test_render import HANG
+
+    bank_dir = write_bank(tmp_path / "bank", {**SIMPLE, "t_hang": HANG})
+    bank = load_bank(bank_dir)
+    (tmp_path / "out" / ".parts").mkdir(parents=True)
+    job = ShardJob(shard=0, name="shard-000000.tar", first_index=0, count=4, seed=1,
+                   excluded=tuple(n for n in bank.names if n != "t_hang"), out_dir=str(tmp_path / "out"), max_attempts=4)
+    t0 = time.monotonic()
+    with WorkerPool(1, worker_settings(str(bank_dir), bank.hash, 64, 1), time_budget=2.0) as pool:
+        events = list(pool.dispatch(deque([job])))
+    lost = [e for e in events if isinstance(e, Lost)]
+    assert len(lost) == 1 and lost[0].shader == "t_hang" and "no progress" in lost[0].why
+    assert time.monotonic() - t0 < 60
