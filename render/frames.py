@@ -10,7 +10,7 @@ import struct
 import zlib
 
 import numpy as np
-from isal import isal_zlib
+import deflate
 from PIL import Image
 
 # A frame whose 8-bit pixel values have a standard deviation below this is "near-constant".
@@ -67,15 +67,19 @@ def finish_atlas(atlas: np.ndarray, n: int, px: int, supersample: int) -> tuple[
     return images, reasons
 
 
-PNG_LEVEL = 1  # ISA-L deflate level (0-3): 2.8x faster than zlib's level 1 here, 7% larger (bench/NOTES-render.md)
+# libdeflate level (1-12): 2.7x faster than zlib's level 1 here, 6% larger (bench/NOTES-render.md). Not ISA-L,
+# as before: the same pixels sometimes came out as other bytes in another process (two runs of one render
+# wrote shards with other sha256), which breaks the byte-identical shards the format promises.
+PNG_LEVEL = 1
 
 
 def encode_png(image: np.ndarray, level: int = PNG_LEVEL) -> bytes:
     """Lossless PNG of an [H, W, 3] (RGB) or [H, W] (L) uint8 array: no row filter, one zlib stream
-    compressed by ISA-L (a standard zlib stream: any PNG reader decodes it; `decode_png` uses Pillow).
+    compressed by libdeflate (a standard zlib stream: any PNG reader decodes it; `decode_png` uses Pillow).
 
     Written here rather than by Pillow: at 32 px Pillow's per-image overhead was half its encoding
-    cost. Deterministic for a given isal version (the shard bytes depend on it, as on Mesa's).
+    cost. The same bytes for the same pixels for a given libdeflate version (the shard bytes depend on
+    it, as on Mesa's).
     """
     if image.dtype != np.uint8 or image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] != 3):
         raise ValueError(f"encode_png takes uint8 [H, W, 3] or [H, W], not {image.dtype} {list(image.shape)}")
@@ -85,7 +89,7 @@ def encode_png(image: np.ndarray, level: int = PNG_LEVEL) -> bytes:
     rows[:, 1:] = image.reshape(h, -1)
     colour = 2 if image.ndim == 3 else 0
     return b"".join((b"\x89PNG\r\n\x1a\n", _chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, colour, 0, 0, 0)),
-                     _chunk(b"IDAT", isal_zlib.compress(rows.tobytes(), level)), _chunk(b"IEND", b"")))
+                     _chunk(b"IDAT", deflate.zlib_compress(rows.tobytes(), level)), _chunk(b"IEND", b"")))
 
 
 def encode_pngs(images: np.ndarray, level: int = PNG_LEVEL) -> list[bytes]:
@@ -101,7 +105,7 @@ def encode_pngs(images: np.ndarray, level: int = PNG_LEVEL) -> list[bytes]:
     idat_crc = zlib.crc32(b"IDAT")
     out = []
     for r in rows:
-        data = isal_zlib.compress(r, level)
+        data = deflate.zlib_compress(r, level)
         out.append(b"".join((head, struct.pack(">I", len(data)), b"IDAT", data,
                              struct.pack(">I", zlib.crc32(data, idat_crc)), tail)))
     return out
