@@ -180,9 +180,11 @@ class _Worker:
                 probes = [_uniforms(draw(CHECK_SEED, i, 0, [name], set()))
                           for i in range(n_frames + 1, n_frames + 1 + STATIC_PROBES)]
                 images = np.concatenate([images, F.finish(self.draw_frames(name, probes), self.settings["supersample"])[0]])
-            if _all_alike(images):
-                self.events.put(("checked", self.wid, name, "static", f"the same image for all {len(images)} test "
-                                 f"draws of time and parameters: it ignores them (or the driver cut its loop short)", ms))
+            if _all_alike(images):  # as deterministic as the rest, so cached too (bench/NOTES-render.md, section 11)
+                detail = (f"the same image for all {len(images)} test draws of time and parameters: it ignores them "
+                          f"(or the driver cut its loop short)")
+                cache.put(shader.fragment, "static", detail, ms)
+                self.events.put(("checked", self.wid, name, "static", detail, ms))
                 return
             bad = sum(1 for r in reasons[1:] if r)
             detail = f"{bad}/{n_frames} test frames degenerate" if bad else ""

@@ -347,3 +347,17 @@ def test_a_larger_set_is_byte_identical_across_runs_and_worker_counts(tmp_path, 
                                     seed=5, shard_size=800, workers=workers))
         digests.append([s["sha256"] for s in m["shards"]])
     assert digests[0] == digests[1] == digests[2] and len(digests[0]) == 3
+
+
+def test_a_static_shader_is_cached_too(tmp_path, monkeypatch):
+    monkeypatch.setenv("SHADERKD_CHECK_CACHE", str(tmp_path / "cache"))
+    still = "vec3 shade(vec2 p) { return vec3(0.5 + 0.5 * p.x, 0.5 + 0.5 * p.y, 0.3); }"  # ignores time and parameters
+    bank = write_bank(tmp_path / "bank", {**SIMPLE, "t_still": still})
+    cfg = dict(bank=str(bank), count=10, size=16, shard_size=10, workers=1)
+    first = render_set(RenderConfig(out=str(tmp_path / "a"), **cfg))
+    assert [(e["shader"], e["reason"]) for e in first["bank"]["excluded"]] == [("t_still", "static")]
+    static = [p for p in (tmp_path / "cache").rglob("*.json") if json.loads(p.read_text())["status"] == "static"]
+    assert len(static) == 1
+    static[0].write_text(json.dumps({**json.loads(static[0].read_text()), "detail": "from the cache"}))
+    second = render_set(RenderConfig(out=str(tmp_path / "b"), **cfg))
+    assert [(e["shader"], e["detail"]) for e in second["bank"]["excluded"]] == [("t_still", "from the cache")]
