@@ -33,8 +33,8 @@ def finish(frames: np.ndarray, supersample: int) -> tuple[np.ndarray, list[str]]
     safe = np.where(np.isfinite(frames), frames, 0.0)
     small = resolve(safe, supersample)
     images = np.clip(np.rint(np.clip(small, 0.0, 1.0) * 255.0), 0, 255).astype(np.uint8)
-    stds = images.reshape(len(images), -1).std(axis=1)
-    reasons = ["nonfinite" if not f else ("constant" if s < MIN_STD else "") for f, s in zip(finite, stds)]
+    constant = near_constant(images)
+    reasons = ["nonfinite" if not f else ("constant" if c else "") for f, c in zip(finite, constant.tolist())]
     return images, reasons
 
 
@@ -62,9 +62,32 @@ def finish_atlas(atlas: np.ndarray, n: int, px: int, supersample: int) -> tuple[
     np.multiply(atlas, np.float32(255.0), out=atlas)
     np.rint(atlas, out=atlas)  # already within [0, 255]: `finish`'s second clip changes nothing
     images = untile(atlas.astype(np.uint8), n, px)
-    stds = images.reshape(n, -1).std(axis=1)
-    reasons = ["nonfinite" if not f else ("constant" if s < MIN_STD else "") for f, s in zip(tile_finite.tolist(), stds.tolist())]
+    constant = near_constant(images)
+    reasons = ["nonfinite" if not f else ("constant" if c else "") for f, c in zip(tile_finite.tolist(), constant.tolist())]
     return images, reasons
+
+
+def near_constant(images: np.ndarray) -> np.ndarray:
+    """bool [n]: is the standard deviation of each uint8 image's values below MIN_STD, the same answer
+    as numpy's `std(...) < MIN_STD`, from exact integer sums (a third of `std`'s time: no float64 copy).
+
+    With m values, m^2 * variance = m * sum(x^2) - sum(x)^2 exactly. Unless that equals MIN_STD^2 * m^2
+    exactly, the exact variance is at least 1/m^2 (> 9e-13 for m <= 2^20) from MIN_STD^2, far more than
+    the rounding of numpy's float64 variance there (~1e-14), so both sides agree; the exact ties, and
+    images of more than 2^20 values, are decided by numpy's `std` itself."""
+    flat = images.reshape(len(images), -1)
+    m = flat.shape[1]
+    limit = MIN_STD * MIN_STD * m * m
+    if m > 2 ** 20 or limit != int(limit):
+        return flat.std(axis=1) < MIN_STD
+    total = flat.sum(axis=1, dtype=np.int64)
+    squares = np.square(flat.astype(np.uint16)).sum(axis=1, dtype=np.int64)  # 255^2 fits in uint16
+    spread = m * squares - total * total
+    constant = spread < int(limit)
+    tie = spread == int(limit)
+    if tie.any():
+        constant[tie] = flat[tie].std(axis=1) < MIN_STD
+    return constant
 
 
 # libdeflate level (1-12): 2.7x faster than zlib's level 1 here, 6% larger (bench/NOTES-render.md). Not ISA-L,

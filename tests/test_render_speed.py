@@ -361,3 +361,21 @@ def test_a_static_shader_is_cached_too(tmp_path, monkeypatch):
     static[0].write_text(json.dumps({**json.loads(static[0].read_text()), "detail": "from the cache"}))
     second = render_set(RenderConfig(out=str(tmp_path / "b"), **cfg))
     assert [(e["shader"], e["detail"]) for e in second["bank"]["excluded"]] == [("t_still", "from the cache")]
+
+
+def test_near_constant_gives_the_answer_of_numpy_std():
+    from render import frames as F
+
+    rng = np.random.default_rng(11)
+    images = []
+    for _ in range(400):  # values spread around a standard deviation of 2: both sides of the line
+        base = int(rng.integers(0, 250))
+        images.append(np.clip(base + rng.integers(0, int(rng.integers(1, 9)), (8, 8, 3)), 0, 255))
+    tie = np.zeros((8, 8, 3), np.int64)
+    tie.reshape(-1)[::2] = 4  # half 0, half 4: variance exactly 4, std exactly MIN_STD: not constant
+    images += [tie, tie + 100, np.full((8, 8, 3), 7), rng.integers(0, 256, (8, 8, 3))]
+    images = np.stack(images).astype(np.uint8)
+    want = images.reshape(len(images), -1).std(axis=1) < F.MIN_STD
+    got = F.near_constant(images)
+    assert np.array_equal(got, want) and 50 < want.sum() < len(images) - 50
+    assert not got[-4] and not got[-3] and got[-2] and not got[-1]
