@@ -76,8 +76,9 @@ def uniform_table(uniforms) -> np.ndarray:
     if isinstance(uniforms, np.ndarray):
         return uniforms
     zero = (0.0, 0.0, 0.0, 0.0)
-    return np.array([[(u.get("uTime", 0.0), 0.0, 0.0, 0.0), u.get("uP0", zero), u.get("uP1", zero),
-                      u.get("uP2", zero), u.get("uP3", zero)] for u in uniforms], np.float32).reshape(-1, TABLE_TEXELS, 4)
+    rows = [[(u.get("uTime", 0.0), 0.0, 0.0, 0.0), u.get("uP0", zero), u.get("uP1", zero), u.get("uP2", zero),
+             u.get("uP3", zero)] for u in uniforms]
+    return np.array(rows, np.float32).reshape(-1, TABLE_TEXELS, 4)
 
 
 class GLRenderer:
@@ -160,8 +161,9 @@ class GLRenderer:
     def render_groups(self, groups, before_draw=None, max_tiles: int | None = None) -> list[np.ndarray]:
         """Frames of several shaders, packed into as few atlases as fit, one read-back per atlas.
 
-        groups: [(Program, uniforms)], uniforms as `uniform_table` takes them; returns one float32 [n, frame_px, frame_px, 3] array
-        per group, row 0 at the top. See `draw_atlases` for before_draw and max_tiles.
+        groups: [(Program, uniforms)], uniforms as `uniform_table` takes them; returns one float32
+        [n, frame_px, frame_px, 3] array per group, row 0 at the top. See `draw_atlases` for
+        before_draw and max_tiles.
         """
         out = [[] for _ in groups]
         for atlas in self.draw_atlases(groups, before_draw, max_tiles):
@@ -174,11 +176,12 @@ class GLRenderer:
     def draw_atlases(self, groups, before_draw=None, max_tiles: int | None = None):
         """Draw the frames of several shaders into as few atlases as fit; yield each `Atlas` as read back.
 
-        groups: [(Program, uniforms)], uniforms as `uniform_table` takes them. The tiles of all atlases, in order, are the frames of
-        the groups in order. A group draws in calls of at most `max_tiles` tiles, each preceded by
-        before_draw(name) and followed by a wait for the rasteriser, so that a watchdog can tell a slow
-        shader from a stuck one. Uniforms the compiler optimised away are skipped. An atlas's pixels
-        live in a buffer the next atlas overwrites: use them before asking for the next.
+        groups: [(Program, uniforms)], uniforms as `uniform_table` takes them. The tiles of all atlases,
+        in order, are the frames of the groups in order. A group draws in calls of at most `max_tiles`
+        tiles, each preceded by before_draw(name) and followed by a wait for the rasteriser, so that a
+        watchdog can tell a slow shader from a stuck one. Uniforms the compiler optimised away are
+        skipped. An atlas's pixels live in a buffer the next atlas overwrites: use them before asking
+        for the next.
         """
         cap = self.batch_capacity
         step = min(cap, max_tiles or cap)

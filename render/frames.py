@@ -63,7 +63,8 @@ def finish_atlas(atlas: np.ndarray, n: int, px: int, supersample: int) -> tuple[
     np.rint(atlas, out=atlas)  # already within [0, 255]: `finish`'s second clip changes nothing
     images = untile(atlas.astype(np.uint8), n, px)
     constant = near_constant(images)
-    reasons = ["nonfinite" if not f else ("constant" if c else "") for f, c in zip(tile_finite.tolist(), constant.tolist())]
+    reasons = ["nonfinite" if not f else ("constant" if c else "")
+               for f, c in zip(tile_finite.tolist(), constant.tolist())]
     return images, reasons
 
 
