@@ -29,4 +29,6 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-$UV sync --all-extras --locked
+# --compile-bytecode: this environment may set PYTHONDONTWRITEBYTECODE, and then every process (each
+# test subprocess, each render worker) would compile numpy, torch, ... from source again (~0.3 s each)
+$UV sync --all-extras --locked --compile-bytecode
