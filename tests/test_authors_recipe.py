@@ -208,3 +208,25 @@ def test_bad_bold_settings_are_named():
         load_recipe("mnist-lenet5", ["attack.deeper=true"])
     with pytest.raises(RecipeError, match="attack.confidence must be in"):
         load_recipe("mnist-authors", ["attack.confidence=1.5"])
+
+
+def test_a_run_with_the_authors_options_resumes_exactly(world, tmp_path):
+    """Elastic draws and the bold attack (with its deeper sample) replay from the run's generators."""
+    from conftest import Interrupted, metrics, tiny_recipe
+    from train.distill import distill
+    changes = dict(augment__elastic=0.5, augment__randaug_n=4, augment__randaug_m=14.0, augment__mixup=1.0,
+                   augment__cutmix=0.0, attack__kind="bold", attack__deeper=True, attack__share=0.375,
+                   attack__grow=1.1, attack__steps=4)
+    straight, resumed = tmp_path / "straight", tmp_path / "resumed"
+    distill(tiny_recipe(world, **changes), straight)
+
+    def kill_at_step_8(event):
+        if event["event"] == "step" and event["step"] == 8:
+            raise Interrupted
+
+    with pytest.raises(Interrupted):
+        distill(tiny_recipe(world, **changes), resumed, on_event=kill_at_step_8)
+    distill(tiny_recipe(world, **changes), resumed)
+    rows = metrics(straight)
+    assert rows == metrics(resumed)
+    assert any("accepted" in r for r in rows if r["event"] == "train")   # the bold attack ran
