@@ -6,6 +6,8 @@ LeNet-5-half, scored on the MNIST test split) or `--task cifar10` (teacher:cifar
 ResNet-8, scored on the ../shared CIFAR-10 JPEG val split):
 
     shader (ours)       mnist-lenet5 / cifar10-cpu   shader images + augmentation + boundary pairs, KL
+    authors' recipe     <task>-authors               the same images, Frank & Davis's augmentation and
+                                                     bold-driver attack (only with `--methods authors ...`)
     DFAD                <task>-dfad                  adversarial generator (5 student steps : 1 generator step)
     RDSKD               <task>-rdskd                 generator trained first (`--rdskd-pretrain` steps), KL at T=10
     KD on real images   <task>-real-kd               the real training images, KL: the upper bound
@@ -43,7 +45,8 @@ from train.recipe import load_recipe, to_dict
 
 REPO = Path(__file__).resolve().parents[1]
 METHODS = ("shader", "dfad", "rdskd", "real-kd", "supervised")
-LABELS = {"shader": "shader (ours)", "dfad": "DFAD", "rdskd": "RDSKD",
+EXTRA_METHODS = ("authors",)   # run when named in --methods, not by default
+LABELS = {"shader": "shader (ours)", "authors": "shader, the authors' recipe", "dfad": "DFAD", "rdskd": "RDSKD",
           "real-kd": "KD on real {data} (upper bound)", "supervised": "supervised, real labels (no teacher)"}
 TASKS = {
     "mnist": {"shader": "mnist-lenet5", "data": "MNIST", "split": "MNIST test", "n": "10,000",
@@ -67,7 +70,7 @@ def overrides_for(method: str, args) -> list[str]:
             f"run.log_every={max(1, every // 2)}", f"run.ckpt_every={every}", f"run.threads={args.threads}",
             f'eval.monitor="{TASKS[args.task]["score"]}"', 'eval.val=""', 'eval.select="auto"', f'eval.test="{TASKS[args.task]["score"]}"',
             f'data.shards="{args.shards}"']
-    if method in ("shader", "real-kd", "supervised"):   # warm-up: 5% of the run, as in the recipes
+    if method in ("shader", "authors", "real-kd", "supervised"):   # warm-up: 5% of the run, as in the recipes
         sets.append(f"optim.warmup_steps={args.steps // 20}")
     if method in ("dfad", "rdskd"):   # the authors' step schedules assume their full budget
         sets.append("optim.milestones=[]")
@@ -171,7 +174,8 @@ def main(argv=None) -> None:
     p.add_argument("--rdskd-pretrain", type=int, default=150, help="RDSKD generator steps before the student's")
     p.add_argument("--evals", type=int, default=6, help="evaluations per run (points on the curves)")
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    p.add_argument("--methods", nargs="+", default=list(METHODS), choices=list(METHODS), help="methods to run")
+    p.add_argument("--methods", nargs="+", default=list(METHODS), choices=list(METHODS + EXTRA_METHODS),
+                   help="methods to run (authors: the <task>-authors recipe, not run by default)")
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
     p.add_argument("--shards", default="{repo}/shards/default", help="shader set (`make shards` renders it)")
     p.add_argument("--out", default=str(REPO / "runs" / "bench-quality"))

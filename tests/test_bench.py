@@ -24,3 +24,6 @@ def test_every_method_runs_on_one_budget(task):
         assert r.optim.milestones == () or r.method not in ("dfad", "rdskd")
     assert len({r.teacher for r in recipes.values()}) == 1 and len({r.student for r in recipes.values()}) == 1
     assert recipes["rdskd"].generator.pretrain_steps == 40
+    authors = load_recipe(quality.recipe_name(task, "authors"), quality.overrides_for("authors", args))
+    assert authors.attack.kind == "bold" and authors.student == recipes["shader"].student
+    assert (authors.optim.steps, authors.optim.warmup_steps) == (600, 30)

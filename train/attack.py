@@ -27,7 +27,7 @@ TARGETS = ("random", "runner_up", "balanced")
 
 @dataclass
 class AttackConfig:
-    kind: str = "none"          # "none", "boundary" or "discrepancy"
+    kind: str = "none"          # "none", "boundary", "discrepancy" or "bold" (train/attack_bold.py)
     share: float = 0.0          # share of every batch replaced by attacked images
     eps: float = 8 / 255        # L-infinity radius in pixel units
     steps: int = 10             # gradient steps
@@ -38,10 +38,17 @@ class AttackConfig:
     refine: int = 4             # boundary: bisection steps between the pair around the flip
     grow: float = 1.25          # boundary: step size factor after a step that gained
     shrink: float = 0.5         # boundary: step size factor after a step that lost
+    # -- quality hook (issue 14): the authors' bold-driver attack, train/attack_bold.py (kind "bold"),
+    #    which uses grow (x1.1 while not across) and shrink (x0.5 and a step back when too deep)
+    confidence: float = 0.9     # bold: a crossing with the teacher's top softmax >= this is too deep
+    deeper: bool = False        # bold: also keep a third image per source, from a second attack at the crossing
 
     def __post_init__(self):
-        if self.kind not in ("none", "boundary", "discrepancy"):
-            raise ValueError(f"attack.kind must be 'none', 'boundary' or 'discrepancy', not {self.kind!r}")
+        if self.kind not in ("none", "boundary", "discrepancy", "bold"):
+            raise ValueError(f"attack.kind must be 'none', 'boundary', 'discrepancy' or 'bold', not {self.kind!r}")
+        if not 0 < self.confidence <= 1 or (self.deeper and self.kind != "bold"):   # quality hook (issue 14)
+            raise ValueError(f"attack.confidence must be in (0, 1] (got {self.confidence}) and attack.deeper "
+                             f"needs attack.kind = 'bold' (got {self.kind!r})")
         if self.target not in TARGETS:
             raise ValueError(f"attack.target must be one of {', '.join(map(repr, TARGETS))}, not {self.target!r}")
         if not 0 <= self.share <= 1:

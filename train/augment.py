@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from train.elastic import apply_elastic, check_elastic, draw_elastic   # quality hook (issue 14)
 from train.transform import match_channels
 
 RANDAUG_OPS = ("identity", "autocontrast", "equalize", "rotate", "solarize", "color", "posterize",
@@ -57,6 +58,10 @@ class AugmentConfig:
     mixup_alpha: float = 1.0         # Beta(alpha, alpha) mixing weight
     cutmix: float = 0.0              # probability that an image gets a partner's patch
     cutmix_alpha: float = 1.0
+    # -- quality hook (issue 14): elastic distortion per image, train/elastic.py
+    elastic: float = 0.0             # probability that an image gets an elastic distortion
+    elastic_alpha: float = 50.0      # torchvision's alpha and sigma, in pixels of the teacher's input
+    elastic_sigma: float = 5.0
 
     def __post_init__(self):
         self.crop_scale = tuple(self.crop_scale)
@@ -79,6 +84,7 @@ class AugmentConfig:
             raise ValueError(f"augment.randaug_m is on the 0..30 scale, got {self.randaug_m}")
         if self.mixup_alpha <= 0 or self.cutmix_alpha <= 0:
             raise ValueError("augment.mixup_alpha and augment.cutmix_alpha must be positive")
+        check_elastic(self)   # quality hook (issue 14)
 
 
 # ---------------------------------------------------------------- random draws (CPU generator)
@@ -308,6 +314,7 @@ class Augmenter:
             p["cutmix"] = _bern(n, cfg.cutmix, gen) & ~p["mixup"]
             p["cutmix_lam"] = sample_beta(cfg.cutmix_alpha, n, gen)
             p["cutmix_cy"], p["cutmix_cx"] = _u(n, 0, 1, gen), _u(n, 0, 1, gen)
+        p.update(draw_elastic(cfg, n, self.out_size, gen))   # quality hook (issue 14): last, so other draws replay
         return p
 
     # -- application
@@ -338,6 +345,7 @@ class Augmenter:
         if "ra_op" in p:
             for layer in range(p["ra_op"].shape[1]):
                 x = self._randaug_layer(x, p["ra_op"][:, layer], p["ra_sign"][:, layer])
+        x = apply_elastic(x, p, cfg)   # quality hook (issue 14): a no-op when augment.elastic = 0
         if "partner" in p:
             other = x[p["partner"]]
             lam = p["mixup_lam"].view(-1, 1, 1, 1).to(x.dtype)

@@ -10,6 +10,7 @@ import torch
 from torch import nn
 
 from train.attack import boundary_attack, discrepancy_attack
+from train.attack_bold import bold_attack   # quality hook (issue 14)
 from train.augment import Augmenter
 from train.losses import kd_kl
 from train.methods.source import Batch, Context, Source, register
@@ -60,6 +61,12 @@ class ShaderSource(Source):
                 k = self.n_adv // 2
                 pairs = boundary_attack(teacher, x[:k], a, self.gens["attack"], class_freq)
                 return torch.cat([pairs.before, pairs.after, x[2 * k:]]), {"flipped": pairs.flipped.float().mean()}
+            per = 3 if a.deeper else 2   # quality hook (issue 14): the authors' bold-driver attack
+            if a.kind == "bold" and self.n_adv >= per:
+                k = self.n_adv // per
+                s = bold_attack(teacher, x[:k], a, self.gens["attack"], class_freq)
+                return torch.cat([s.images(), x[per * k:]]), {"flipped": s.flipped.float().mean(),
+                                                              "accepted": s.accepted.float().mean()}
             if a.kind == "discrepancy" and self.n_adv >= 1:
                 adv = discrepancy_attack(teacher, self.student, x[:self.n_adv], a, self.gens["attack"], self.temperature)
                 return torch.cat([adv, x[self.n_adv:]]), {}
