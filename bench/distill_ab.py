@@ -8,7 +8,7 @@ Each checkout runs with its own `.venv/bin/shaderkd`. Images/s are the loop's ow
 set (the pass that decodes PNGs and fills the device cache), so both sides are timed on resident data;
 and the CPU seconds of each whole run (setup and final scoring included; steadier than wall time on
 a machine shared with other jobs).
-Writes bench/results/distill-ab.json.
+Both score the recipe's validation data (if any) once, at the end. Writes bench/results/distill-ab.json.
 """
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ REPO = Path(__file__).resolve().parents[1]
 def run_once(checkout: Path, recipe: str, shards: str, steps: int, sets: list[str], out: Path, timeout: float) -> dict:
     args = [str(checkout / ".venv/bin/shaderkd"), "distill", "--recipe", recipe, "--out", str(out), "--no-progress",
             "--set", f"data.shards={shards}", "--set", f"optim.steps={steps}", "--set", f"eval.every={steps * 10}",
-            "--set", f"run.ckpt_every={steps * 10}", "--set", 'eval.val=""', "--set", 'eval.test=""',
+            "--set", f"run.ckpt_every={steps * 10}", "--set", 'eval.test=""',
             "--set", "run.log_every=10"]
     for s in sets:
         args += ["--set", s]
@@ -43,7 +43,8 @@ def run_once(checkout: Path, recipe: str, shards: str, steps: int, sets: list[st
     steady = [r["img_per_s"] for r in train if r["epoch"] >= 1 and r["step"] < steps]
     evals = [r for r in recs if r["event"] == "eval"]
     return {"wall_s": wall, "cpu_s": cpu, "img_per_s_median": statistics.median(steady), "img_per_s": steady,
-            "holdout_agreement": evals[-1].get("holdout_agreement") if evals else None}
+            "holdout_agreement": evals[-1].get("holdout_agreement") if evals else None,
+            "val_top1": evals[-1].get("val_top1") if evals else None}
 
 
 def main() -> None:
@@ -67,7 +68,8 @@ def main() -> None:
                                Path(tmp) / f"{side}{r}", timeout=1800)
                 results[side].append(res)
                 print(f"round {r} {side}: {res['img_per_s_median']:.0f} img/s (median of log intervals), "
-                      f"wall {res['wall_s']:.0f} s, CPU {res['cpu_s']:.0f} s, holdout agreement {res['holdout_agreement']}", file=sys.stderr)
+                      f"wall {res['wall_s']:.0f} s, CPU {res['cpu_s']:.0f} s, holdout agreement {res['holdout_agreement']}, "
+                      f"val top-1 {res['val_top1']}", file=sys.stderr)
     summary = {side: statistics.median(x["img_per_s_median"] for x in runs) for side, runs in results.items()}
     report = {"recipe": args.recipe, "steps": args.steps, "shards": args.shards, "old": str(args.old),
               "new": str(args.new), "sets": args.sets, "new_sets": args.new_sets, "runs": results,

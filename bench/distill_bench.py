@@ -11,8 +11,8 @@ the bench runs the loop's own `train.loop.train` (the same `Trainer.step` and th
   - two references in the same run: a plain KD step (the same loop with augmentation and attack
     switched off) and the student's forward+backward alone on a fixed batch;
   - the step's FLOPs (torch.utils.flop_counter) and the FLOP/s achieved;
-  - a torch.profiler trace of one step: bench/results/distill-<recipe>-trace.json (chrome://tracing
-    or https://ui.perfetto.dev).
+  - a torch.profiler trace of one step, next to the JSON: distill-<recipe>-trace.json (open it in
+    chrome://tracing or https://ui.perfetto.dev; the phases are named ranges).
 
 Table and JSON: bench/results/distill-bench.{md,json}.
 """
@@ -166,9 +166,8 @@ def bench_recipe(name: str, args, device: torch.device) -> dict:
     s_alone = student_alone(main, args.steps)
     flops = step_flops(main)
     flops_plain = step_flops(plain)
-    res_dir = REPO / "bench/results"
-    res_dir.mkdir(parents=True, exist_ok=True)
-    trace = res_dir / f"distill-{name}-trace.json"
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    trace = args.out.parent / f"distill-{name}-trace.json"
     profile_step(main, trace)
     t_step, t_plain = min(whole), min(whole_plain)
     return {"recipe": name, "batch_size": bs, "steps_per_repeat": args.steps, "repeats": args.repeats,
@@ -179,7 +178,7 @@ def bench_recipe(name: str, args, device: torch.device) -> dict:
             "ratio_to_plain_kd": t_plain / t_step,
             "flops_per_step": flops, "gflop_per_s": flops / t_step / 1e9,
             "plain_kd_flops_per_step": flops_plain, "plain_kd_gflop_per_s": flops_plain / t_plain / 1e9,
-            "trace": str(trace.relative_to(REPO)),
+            "trace": str(trace),
             "autocast_bf16": main.trainer.autocast, "memory_format": str(main.trainer.memory_format)}
 
 
