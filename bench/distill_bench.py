@@ -72,19 +72,21 @@ class BenchRun:
         self.tmp = Path(tempfile.mkdtemp(prefix="distill-bench-"))
         self.batch_size = recipe.data.batch_size
 
-    def run(self, steps: int, timed: bool) -> float:
-        """Seconds for `steps` more steps of the loop (timing phases when `timed`)."""
+    def run(self, steps: int, timed: bool) -> tuple[float, float]:
+        """(wall seconds, CPU seconds of this process) for `steps` more steps of the loop, timing
+        phases when `timed`. CPU seconds hold steadier than wall time on a machine shared with other
+        jobs (with one torch thread they are the step's own work)."""
         self.trainer.phases = self.phases if timed else NO_PHASES
         self.source.ctx.phases = self.phases if timed else None   # read when train() opens the batches
         plan = Plan(self.state.step + steps, self.recipe.run.log_every, 10 ** 9, 10 ** 9, lambda m: {}, "none",
                     True, lambda m, v: None, lambda m: None, self.tmp / "metrics.jsonl")
-        # the loop evaluates and checkpoints at its last step: the checkpoint is timed apart
-        t0 = time.perf_counter()
+        # the loop evaluates (a no-op here) and checkpoints at its last step: the checkpoint is taken out
+        t0, c0 = time.perf_counter(), time.process_time()
         train(self.trainer, self.state, plan, self.tmp / "state.pt")
-        total = time.perf_counter() - t0
-        t1 = time.perf_counter()
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        t1, c1 = time.perf_counter(), time.process_time()
         self.state.save(self.tmp / "state.pt")
-        return total - (time.perf_counter() - t1)
+        return wall - (time.perf_counter() - t1), cpu - (time.process_time() - c1)
 
 
 def student_alone(run: BenchRun, steps: int) -> float:
@@ -153,12 +155,16 @@ def bench_recipe(name: str, args, device: torch.device) -> dict:
     bs = main.batch_size
     main.run(args.warmup, timed=False)
     plain.run(args.warmup, timed=False)
-    whole, whole_plain, timed, timed_phases = [], [], [], []
+    whole, whole_plain, cpu, cpu_plain, timed, timed_phases = [], [], [], [], [], []
     for _ in range(args.repeats):            # alternate, so both see the same machine load
-        whole.append(main.run(args.steps, timed=False) / args.steps)
-        whole_plain.append(plain.run(args.steps, timed=False) / args.steps)
+        w, c = main.run(args.steps, timed=False)
+        whole.append(w / args.steps)
+        cpu.append(c / args.steps)
+        w, c = plain.run(args.steps, timed=False)
+        whole_plain.append(w / args.steps)
+        cpu_plain.append(c / args.steps)
         main.phases.reset()
-        timed.append(main.run(args.steps, timed=True) / args.steps)
+        timed.append(main.run(args.steps, timed=True)[0] / args.steps)
         timed_phases.append({k: v / args.steps for k, v in main.phases.totals.items()})
     best = min(range(args.repeats), key=lambda i: timed[i])
     parts = dict(timed_phases[best])
@@ -176,6 +182,8 @@ def bench_recipe(name: str, args, device: torch.device) -> dict:
             "plain_kd_step_s": t_plain, "plain_kd_img_per_s": bs / t_plain, "plain_kd_step_s_all": whole_plain,
             "student_fwd_bwd_s": s_alone, "student_fwd_bwd_img_per_s": bs / s_alone,
             "ratio_to_plain_kd": t_plain / t_step,
+            "cpu_step_s": min(cpu), "img_per_cpu_s": bs / min(cpu), "plain_kd_cpu_step_s": min(cpu_plain),
+            "plain_kd_img_per_cpu_s": bs / min(cpu_plain),
             "flops_per_step": flops, "gflop_per_s": flops / t_step / 1e9,
             "plain_kd_flops_per_step": flops_plain, "plain_kd_gflop_per_s": flops_plain / t_plain / 1e9,
             "trace": str(trace),
@@ -206,6 +214,8 @@ def table(results: list[dict]) -> str:
     rows = [("whole step, timing on (ms)", lambda r: f"{r['timed_step_s'] * 1e3:.1f}"),
             ("whole step, timing off (ms)", lambda r: f"{r['step_s'] * 1e3:.1f}"),
             ("**images/s, whole step**", lambda r: f"**{r['img_per_s']:.0f}**"),
+            ("images per CPU-second, whole step (plain KD)",
+             lambda r: f"{r['img_per_cpu_s']:.0f} ({r['plain_kd_img_per_cpu_s']:.0f})"),
             ("plain KD step images/s (no aug, no attack)", lambda r: f"{r['plain_kd_img_per_s']:.0f}"),
             ("whole step / plain KD step (speed ratio)", lambda r: f"{r['ratio_to_plain_kd']:.2f}"),
             ("student fwd+bwd alone images/s", lambda r: f"{r['student_fwd_bwd_img_per_s']:.0f}"),

@@ -138,3 +138,23 @@ def test_boundary_attack_passes():
     assert bool(same[pairs.flipped].all()) and bool(other[pairs.flipped].all())
     again = boundary_attack(copy.deepcopy(teacher), x, cfg, torch.Generator().manual_seed(0))
     assert torch.equal(again.before, pairs.before) and torch.equal(again.target, pairs.target)
+
+
+@pytest.mark.slow
+def test_bench_runs_the_loop_and_accounts_for_the_step(world, tmp_path):
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+    repo = Path(__file__).resolve().parents[1]
+    out = tmp_path / "bench.json"
+    subprocess.run([sys.executable, str(repo / "bench/distill_bench.py"), "--recipes", "mnist-lenet5",
+                    "--shards", str(world[1]), "--steps", "2", "--repeats", "1", "--warmup", "1",
+                    "--set", "data.batch_size=32", "--out", str(out)], check=True, timeout=280, cwd=repo,
+                   capture_output=True)
+    r = json.loads(out.read_text())["results"][0]
+    assert {"fetch", "to_float", "augment", "attack", "teacher", "student", "optimizer", "rest"} <= set(r["phases_s"])
+    assert abs(sum(r["phases_s"].values()) - r["timed_step_s"]) < 1e-9
+    assert r["flops_per_step"] > r["plain_kd_flops_per_step"] > 0      # the attack's passes are counted
+    assert r["img_per_s"] > 0 and r["plain_kd_img_per_s"] > 0 and r["student_fwd_bwd_img_per_s"] > 0
+    assert Path(r["trace"]).stat().st_size > 0 and (tmp_path / "bench.md").is_file()
