@@ -8,8 +8,9 @@ the bench runs the loop's own `train.loop.train` (the same `Trainer.step` and th
     `train.loop.Phases`, which synchronises a GPU at every phase boundary): batch fetch, uint8 ->
     float, augmentation, attack, teacher forward, student forward+backward, optimiser, EMA,
     bookkeeping, and the rest of the loop (logging with its host synchronisation, events);
-  - two references in the same run: a plain KD step (the same loop with augmentation and attack
-    switched off) and the student's forward+backward alone on a fixed batch;
+  - references in the same run, alternated with the step: a plain KD step (the same loop with
+    augmentation and attack switched off), the student's forward+backward alone on a fixed batch,
+    and, where the step runs in bf16, the same step in fp32 (run.precision=fp32);
   - the step's FLOPs (torch.utils.flop_counter) and the FLOP/s achieved;
   - a torch.profiler trace of one step, next to the JSON: distill-<recipe>-trace.json (open it in
     chrome://tracing or https://ui.perfetto.dev; the phases are named ranges).
@@ -152,11 +153,19 @@ def bench_recipe(name: str, args, device: torch.device) -> dict:
     base = [f"data.shards={args.shards}"] + args.sets
     main = BenchRun(name, base, args.shards, args.max_shards, device)
     plain = BenchRun(name, base + ["augment.enabled=false", "attack.kind=none"], args.shards, args.max_shards, device)
+    # where the step runs in bf16, the same step in fp32 as a third reference: what bf16 gains here
+    fp32 = BenchRun(name, base + ["run.precision=fp32"], args.shards, args.max_shards, device) \
+        if main.trainer.autocast else None
     bs = main.batch_size
-    main.run(args.warmup, timed=False)
-    plain.run(args.warmup, timed=False)
-    whole, whole_plain, cpu, cpu_plain, timed, timed_phases = [], [], [], [], [], []
-    for _ in range(args.repeats):            # alternate, so both see the same machine load
+    for r in (main, plain, fp32):
+        if r is not None:
+            r.run(args.warmup, timed=False)
+    whole, whole_plain, cpu, cpu_plain, timed, timed_phases, whole_fp32, cpu_fp32 = [], [], [], [], [], [], [], []
+    for _ in range(args.repeats):            # alternate, so all see the same machine load
+        if fp32 is not None:
+            w, c = fp32.run(args.steps, timed=False)
+            whole_fp32.append(w / args.steps)
+            cpu_fp32.append(c / args.steps)
         w, c = main.run(args.steps, timed=False)
         whole.append(w / args.steps)
         cpu.append(c / args.steps)
@@ -176,6 +185,8 @@ def bench_recipe(name: str, args, device: torch.device) -> dict:
     trace = args.out.parent / f"distill-{name}-trace.json"
     profile_step(main, trace)
     t_step, t_plain = min(whole), min(whole_plain)
+    ref32 = {"fp32_step_s": min(whole_fp32), "fp32_img_per_s": bs / min(whole_fp32),
+             "fp32_img_per_cpu_s": bs / min(cpu_fp32)} if fp32 is not None else {}
     return {"recipe": name, "batch_size": bs, "steps_per_repeat": args.steps, "repeats": args.repeats,
             "step_s": t_step, "img_per_s": bs / t_step, "step_s_all": whole,
             "timed_step_s": timed[best], "phases_s": parts,
@@ -187,7 +198,7 @@ def bench_recipe(name: str, args, device: torch.device) -> dict:
             "flops_per_step": flops, "gflop_per_s": flops / t_step / 1e9,
             "plain_kd_flops_per_step": flops_plain, "plain_kd_gflop_per_s": flops_plain / t_plain / 1e9,
             "trace": str(trace),
-            "autocast_bf16": main.trainer.autocast, "memory_format": str(main.trainer.memory_format)}
+            **ref32, "autocast_bf16": main.trainer.autocast, "memory_format": str(main.trainer.memory_format)}
 
 
 def machine() -> dict:
@@ -216,6 +227,8 @@ def table(results: list[dict]) -> str:
             ("**images/s, whole step**", lambda r: f"**{r['img_per_s']:.0f}**"),
             ("images per CPU-second, whole step (plain KD)",
              lambda r: f"{r['img_per_cpu_s']:.0f} ({r['plain_kd_img_per_cpu_s']:.0f})"),
+            ("same step in fp32: images/s (per CPU-second)",
+             lambda r: f"{r['fp32_img_per_s']:.0f} ({r['fp32_img_per_cpu_s']:.0f})" if "fp32_step_s" in r else "-"),
             ("plain KD step images/s (no aug, no attack)", lambda r: f"{r['plain_kd_img_per_s']:.0f}"),
             ("whole step / plain KD step (speed ratio)", lambda r: f"{r['ratio_to_plain_kd']:.2f}"),
             ("student fwd+bwd alone images/s", lambda r: f"{r['student_fwd_bwd_img_per_s']:.0f}"),
