@@ -68,9 +68,8 @@ class Phases:
     inside it. On a GPU every boundary synchronises, so a phase owns the kernels it launched.
     `NO_PHASES` (every Trainer's and Context's default) times nothing and never synchronises."""
 
-    def __init__(self, device: torch.device, profile: bool = True):
+    def __init__(self, device: torch.device):
         self.sync = torch.cuda.synchronize if device.type == "cuda" else None
-        self.profile = profile     # each phase is also a torch.profiler range (free when no profiler runs)
         self.totals: dict[str, float] = defaultdict(float)
         self.counts: dict[str, int] = defaultdict(int)
         self._inner = 0.0          # time of the phases nested in the open one, so far
@@ -94,9 +93,8 @@ class _Phase:
         if p.sync is not None:
             p.sync()
         self.outer, p._inner = p._inner, 0.0
-        self.range = torch.profiler.record_function(self.name) if p.profile else None
-        if self.range is not None:
-            self.range.__enter__()
+        self.range = torch.profiler.record_function(self.name)   # a named range in a profiler trace
+        self.range.__enter__()
         self.t0 = time.perf_counter()
 
     def __exit__(self, *exc):
@@ -104,8 +102,7 @@ class _Phase:
         if p.sync is not None:
             p.sync()
         dt = time.perf_counter() - self.t0
-        if self.range is not None:
-            self.range.__exit__(None, None, None)
+        self.range.__exit__(None, None, None)
         p.totals[self.name] += dt - p._inner
         p.counts[self.name] += 1
         p._inner = self.outer + dt
