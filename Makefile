@@ -25,7 +25,7 @@ SET ?=
 BENCH_MNIST ?= --steps 1000 --batch-size 128 --rdskd-pretrain 300
 BENCH_CIFAR10 ?= --steps 400 --batch-size 128 --rdskd-pretrain 200
 
-.PHONY: setup shards distill test test-fast bench-render bench-pull bench-quality bank-check clean-shards gpu-check
+.PHONY: setup shards distill test test-fast bench-render bench-pull bench-quality bench-distill bank-check clean-shards gpu-check
 
 setup:
 	bash scripts/setup.sh
@@ -72,6 +72,11 @@ bench-pull: $(SHARDS_DEP)
 bench-quality: $(SHARDS_DEP)
 	$(RUN) python bench/quality.py --task mnist $(BENCH_MNIST)
 	$(RUN) python bench/quality.py --task cifar10 $(BENCH_CIFAR10)
+
+# Where a distillation step's time goes, per part, for cifar10-cpu and mnist-lenet5, with a plain-KD
+# reference, FLOP/s and a profiler trace (bench/results/distill-bench.{md,json}, bench/NOTES-distill.md)
+bench-distill: $(SHARDS_DEP)
+	$(RUN) python bench/distill_bench.py --shards $(OUT)
 
 # The GPU run (scripts/gpu-check.sh): report in GPU_CHECK_DIR/gpu-check.md; SMOKE=1: every stage on the
 # CPU with tiny sizes. On a machine without uv: scripts/gpu-check.sh --bundle DIR (scripts/gpu-bundle.sh).

@@ -116,22 +116,26 @@ def boundary_attack(teacher: nn.Module, x: torch.Tensor, cfg: AttackConfig, gen:
     and shrinks by cfg.shrink after one that did not (an overshoot), within (0, eps].
     """
     with eval_mode(teacher):
-        with torch.no_grad():
-            logits = teacher(x)
-        original = logits.argmax(1)
-        target = pick_targets(logits.float(), cfg.target, gen, class_freq)
+        # the first iterate is x itself: its forward gives the original classes and the targets too
         b = len(x)
+        active = torch.arange(b, device=x.device)
+        xa = x.detach().requires_grad_(True)
+        out = teacher(xa).float()
+        original = out.argmax(1)
+        target = pick_targets(out.detach(), cfg.target, gen, class_freq)
         cur, prev = x.clone(), x.clone()
         before, after = x.clone(), x.clone()
         flipped = torch.zeros(b, dtype=torch.bool, device=x.device)
         alpha = torch.full((b,), cfg.step_size, device=x.device)
         last_loss = torch.full((b,), float("inf"), device=x.device)
         for step in range(cfg.steps + 1):
-            active = (~flipped).nonzero().flatten()
-            if len(active) == 0:
-                break
-            xa = cur[active].detach().requires_grad_(True)
-            out = teacher(xa).float()
+            if step > 0:
+                active = (~flipped).nonzero().flatten()
+                if len(active) == 0:
+                    break
+                with torch.set_grad_enabled(step < cfg.steps):   # the last iterate is only classified
+                    xa = cur[active].detach().requires_grad_(step < cfg.steps)
+                    out = teacher(xa).float()
             pred = out.argmax(1)
             now = pred != original[active]
             if now.any():  # the first iterate on the other side: keep it and its predecessor

@@ -22,7 +22,8 @@ from typing import Callable
 import torch
 
 from train.checkpoint import load_model, make_card, save_model
-from train.loop import Plan, make_trainer, new_state, pick_device, record, set_threads, train
+from train.loop import (Plan, cpu_has_native_bf16, make_trainer, new_state, pick_device, record, set_threads,
+                        speed_choices, train)
 from train.methods.source import Context, source_class
 from train.models import Normalized, create_model
 from train.recipe import Recipe, expand
@@ -51,14 +52,16 @@ def _distill(recipe: Recipe, out: Path, on_event, allow_code_execution: bool) ->
     prepare_run_dir(out, recipe)
     device = pick_device(recipe.run.device)
     set_threads(recipe.run.threads, device)
-    (out / "versions.json").write_text(json.dumps(versions(device), indent=1) + "\n")
-    cuda, fmt = device.type == "cuda", torch.channels_last if device.type == "cuda" else torch.contiguous_format
+    bf16, fmt = speed_choices(device, recipe.run.precision)   # bf16 autocast and memory format (train.loop)
+    (out / "versions.json").write_text(json.dumps({**versions(device), "precision": "bf16 autocast" if bf16 else "fp32",
+                                                   "cpu_native_bf16": cpu_has_native_bf16(),
+                                                   "memory_format": str(fmt).removeprefix("torch.")}, indent=1) + "\n")
     seed_everything(recipe.seed)
     teacher, tcard = load_model(expand(recipe.teacher), device=device, allow_code_execution=allow_code_execution)
     size, channels, classes = tcard["input_size"], tcard["in_channels"], tcard["classes"]
     student = Normalized(create_model(recipe.student, len(classes), channels), tcard["mean"], tcard["std"]).to(device)
     teacher, student = teacher.eval().requires_grad_(False).to(memory_format=fmt), student.to(memory_format=fmt)
-    ctx = Context(teacher, tcard, device, fmt, cuda)
+    ctx = Context(teacher, tcard, device, fmt, bf16)
     source = source_class(recipe.method).from_recipe(recipe, ctx)
 
     scorers = Scorers.open(recipe, source.holdout(d.holdout_images), teacher, tcard, device)   # shards only
@@ -74,7 +77,7 @@ def _distill(recipe: Recipe, out: Path, on_event, allow_code_execution: bool) ->
         acc = {"top1": values["val_top1"], "split": expand(ev.val), "n": len(val.x)} if val is not None else None
         save_model(out / "best", model, card("best", acc))
 
-    trainer = make_trainer(student, source, teacher, o, device, cuda, fmt)
+    trainer = make_trainer(student, source, teacher, o, device, bf16, fmt)
     state = new_state(trainer, len(classes))
     plan = Plan(o.steps, recipe.run.log_every, ev.every, recipe.run.ckpt_every, scorers.evaluate, scorers.score_by,
                 scorers.selected_by == "last", save_best, lambda m: save_model(out / "last", m, card("last", None)),

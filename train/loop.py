@@ -14,6 +14,8 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections import defaultdict
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -35,8 +37,87 @@ def pick_device(name: str) -> torch.device:
     return dev
 
 
+def cpu_has_native_bf16() -> bool:
+    """True on CPUs with bf16 instructions (AVX512-BF16 or AMX), where bf16 convolutions run about
+    twice as fast as fp32 ones; elsewhere bf16 is emulated and slower than fp32."""
+    probes = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
+    return any(getattr(torch.cpu, p, lambda: False)() for p in probes)
+
+
+def speed_choices(device: torch.device, precision: str = "auto") -> tuple[bool, torch.memory_format]:
+    """(bf16 autocast, memory format) for the models on `device`.
+
+    precision "auto": bf16 on a GPU and on a CPU with native bf16, fp32 elsewhere. channels_last on
+    every device: measured on a 2-core AMD EPYC (1 thread, batch 128), the ResNet-20 teacher's forward
+    took 182 ms in channels_last against 319 ms contiguous in fp32, and 97 against 113 ms in bf16.
+    """
+    if precision == "auto":
+        bf16 = device.type == "cuda" or (device.type == "cpu" and cpu_has_native_bf16())
+    else:
+        bf16 = precision == "bf16"
+    return bf16, torch.channels_last
+
+
 def autocast(device: torch.device, enabled: bool):
     return torch.autocast(device.type, dtype=torch.bfloat16, enabled=enabled)
+
+
+class Phases:
+    """Wall time per phase of the step (fetch, augment, attack, teacher, student, ...), for
+    bench/distill_bench.py. Phases nest: each records its own time without that of the phases
+    inside it. On a GPU every boundary synchronises, so a phase owns the kernels it launched.
+    `NO_PHASES` (every Trainer's and Context's default) times nothing and never synchronises."""
+
+    def __init__(self, device: torch.device):
+        self.sync = torch.cuda.synchronize if device.type == "cuda" else None
+        self.totals: dict[str, float] = defaultdict(float)
+        self.counts: dict[str, int] = defaultdict(int)
+        self._inner = 0.0          # time of the phases nested in the open one, so far
+
+    def __call__(self, name: str) -> "_Phase":
+        return _Phase(self, name)
+
+    def reset(self) -> None:
+        self.totals.clear()
+        self.counts.clear()
+
+
+class _Phase:
+    __slots__ = ("phases", "name", "t0", "outer", "range")
+
+    def __init__(self, phases: Phases, name: str):
+        self.phases, self.name = phases, name
+
+    def __enter__(self):
+        p = self.phases
+        if p.sync is not None:
+            p.sync()
+        self.outer, p._inner = p._inner, 0.0
+        self.range = torch.profiler.record_function(self.name)   # a named range in a profiler trace
+        self.range.__enter__()
+        self.t0 = time.perf_counter()
+
+    def __exit__(self, *exc):
+        p = self.phases
+        if p.sync is not None:
+            p.sync()
+        dt = time.perf_counter() - self.t0
+        self.range.__exit__(None, None, None)
+        p.totals[self.name] += dt - p._inner
+        p.counts[self.name] += 1
+        p._inner = self.outer + dt
+        return False
+
+
+class _NoPhases:
+    """Phases switched off: one shared nullcontext, no clock, no synchronisation."""
+    _off = nullcontext()
+
+    def __call__(self, name: str):
+        return self._off
+
+
+NO_PHASES = _NoPhases()
 
 
 @dataclass
@@ -60,32 +141,38 @@ class Trainer:
     autocast: bool = False
     memory_format: torch.memory_format = torch.contiguous_format
     ema: EMA | None = None
+    phases: Phases | _NoPhases = NO_PHASES
 
     def evaluated(self) -> nn.Module:
         return self.ema.model if self.ema is not None else self.model
 
     def step(self, x: torch.Tensor, labels: torch.Tensor | None, state: RunState) -> StepOut:
+        ph = self.phases
         x = x.contiguous(memory_format=self.memory_format)
-        with autocast(self.device, self.autocast):
-            with torch.no_grad():
-                t_logits = self.teacher(x) if self.source.uses_teacher else None
-            s_logits = self.model(x)
-            loss = self.source.loss(s_logits, t_logits, labels)
-        self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        if self.optim.grad_clip > 0:
-            nn.utils.clip_grad_norm_(self.model.parameters(), self.optim.grad_clip)
-        self.optimizer.step()
-        self.scheduler.step()
+        with ph("teacher"), autocast(self.device, self.autocast), torch.no_grad():
+            t_logits = self.teacher(x) if self.source.uses_teacher else None
+        with ph("student"):
+            with autocast(self.device, self.autocast):
+                s_logits = self.model(x)
+                loss = self.source.loss(s_logits, t_logits, labels)
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+        with ph("optimizer"):
+            if self.optim.grad_clip > 0:
+                nn.utils.clip_grad_norm_(self.model.parameters(), self.optim.grad_clip)
+            self.optimizer.step()
+            self.scheduler.step()
         if self.ema is not None:
-            self.ema.update(self.model)
-        extra = self.source.after_step(state.step + 1, self.scheduler.get_last_lr()[0] / self.optim.lr, self.model)
-        state.loss_sum += loss.detach()
-        state.loss_n += 1
-        if t_logits is not None:
-            # scatter_add, not bincount: bincount's output size depends on the data, a host sync on a GPU
-            seen = torch.zeros_like(state.class_freq).scatter_add_(0, t_logits.argmax(1), state.class_freq.new_ones(len(x)))
-            state.class_freq.mul_(0.99).add_(seen / seen.sum(), alpha=0.01)
+            with ph("ema"):
+                self.ema.update(self.model)
+        with ph("bookkeeping"):
+            extra = self.source.after_step(state.step + 1, self.scheduler.get_last_lr()[0] / self.optim.lr, self.model)
+            state.loss_sum += loss.detach()
+            state.loss_n += 1
+            if t_logits is not None:
+                # scatter_add, not bincount: bincount's output size depends on the data, a host sync on a GPU
+                seen = torch.zeros_like(state.class_freq).scatter_add_(0, t_logits.argmax(1), state.class_freq.new_ones(len(x)))
+                state.class_freq.mul_(0.99).add_(seen / seen.sum(), alpha=0.01)
         return StepOut(loss.detach(), s_logits, t_logits.argmax(1) if t_logits is not None else labels, extra)
 
 
@@ -145,7 +232,8 @@ def train(trainer: Trainer, state: RunState, plan: Plan, state_path: Path) -> No
     trainer.model.train()
     batches = trainer.source.batches(state)
     while state.step < plan.steps:
-        batch = next(batches)
+        with trainer.phases("fetch"):   # the source's own phases (augment, attack, ...) are timed apart
+            batch = next(batches)
         out = trainer.step(batch.x, batch.labels, state)
         state.step, state.epoch, state.batch_in_epoch = state.step + 1, batch.epoch, batch.index + 1
         state.images_seen, images_mark = state.images_seen + len(batch.x), images_mark + len(batch.x)

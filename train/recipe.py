@@ -102,6 +102,12 @@ class RunConfig:
     log_every: int = 50
     ckpt_every: int = 200           # full state for resuming, every this many steps (and at the end)
     threads: int = 0                # torch CPU threads (0: all cores but one, at least 1)
+    precision: str = "auto"         # "auto": bf16 autocast on a GPU and on CPUs with native bf16 (AVX512-BF16,
+                                    # AMX), fp32 elsewhere; or "fp32", "bf16" (versions.json says which ran)
+
+    def __post_init__(self):
+        if self.precision not in ("auto", "fp32", "bf16"):
+            raise RecipeError(f"run.precision must be 'auto', 'fp32' or 'bf16', not {self.precision!r}")
 
 
 @dataclass

@@ -12,6 +12,7 @@ from torch import nn
 from train.attack import boundary_attack, discrepancy_attack
 from train.attack_bold import bold_attack   # quality hook (issue 14)
 from train.augment import Augmenter
+from train.loop import NO_PHASES
 from train.losses import kd_kl
 from train.methods.source import Batch, Context, Source, register
 from train.recipe import expand
@@ -44,11 +45,15 @@ class ShaderSource(Source):
 
     def batches(self, state):
         epoch, skip = state.epoch, state.batch_in_epoch
+        ph = self.ctx.phases or NO_PHASES
         while True:
             for i, xb in enumerate(self.stream.epoch_batches(epoch, skip=skip), start=skip):
-                x = xb.float().div_(255).contiguous(memory_format=self.ctx.memory_format)
-                x = self.augment(x, self.gens["augment"])
-                x, extra = self._attack(x, state.class_freq)
+                with ph("to_float"):
+                    x = xb.float().div_(255).contiguous(memory_format=self.ctx.memory_format)
+                with ph("augment"):
+                    x = self.augment(x, self.gens["augment"])
+                with ph("attack"):
+                    x, extra = self._attack(x, state.class_freq)
                 yield Batch(x, None, epoch, i, extra)
             epoch, skip = epoch + 1, 0
 

@@ -35,6 +35,7 @@ class Context:
     memory_format: torch.memory_format = torch.contiguous_format
     autocast: bool = False
     notes: list[str] = field(default_factory=list)   # said in the report
+    phases: object = None               # a train.loop.Phases timing the source's work (None: untimed)
 
 
 class Source:
