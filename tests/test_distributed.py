@@ -166,3 +166,12 @@ def test_a_rank_that_cannot_reach_the_rendezvous_times_out_with_a_message(monkey
     r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert r.returncode != 0
     assert "could not join the process group at 127.0.0.1" in r.stderr, r.stderr[-2000:]
+
+
+def test_nproc_refuses_a_global_batch_it_cannot_split_before_launching(tmp_path):
+    from click.testing import CliRunner
+
+    from train.cli_distill import distill_cmd
+    r = CliRunner().invoke(distill_cmd, ["--recipe", "cifar10-cpu", "--out", str(tmp_path / "x"), "--nproc", "3"])
+    assert r.exit_code == 1 and "batch_size 128 is the global batch" in r.output and "--nproc 3" in r.output
+    assert not (tmp_path / "x").exists()

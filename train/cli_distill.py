@@ -62,7 +62,11 @@ def distill_cmd(recipe_name, overrides, out, progress, allow_code_execution, npr
                 "--progress" if progress else "--no-progress", "--sync-bn" if sync_bn else "--no-sync-bn",
                 *(["--allow-code-execution"] if allow_code_execution else [])]
         try:
-            load_recipe(recipe_name, list(overrides))   # bad input fails here once, not in every rank
+            recipe = load_recipe(recipe_name, list(overrides))   # bad input fails here once, not in every rank
+            if recipe.data.batch_size % nproc:
+                raise distributed.DistributedError(
+                    f"data.batch_size {recipe.data.batch_size} is the global batch and must be a multiple of "
+                    f"--nproc {nproc} (each process takes an equal slice)")
             status = distributed.launch(nproc, args)
         except _errors() as exc:
             raise click.ClickException(str(exc)) from exc
