@@ -74,8 +74,8 @@ def bench_train(tmp: Path, shards: str, steps: int, runs: int) -> dict:
              "2 processes (--nproc 2), 1 thread each": ["--nproc", "2", "--set", "run.threads=1"]}
     result: dict = {k: [] for k in sides}
     for r in range(runs):
-        for name, extra in sides.items():
-            out = tmp / f"train-{r}-{len(result[name])}-{name.split()[0]}"
+        for j, (name, extra) in enumerate(sides.items()):
+            out = tmp / f"train-{r}-{j}"
             timed([[*SHADERKD, *base, "--out", str(out), *extra]], env={**os.environ, "OMP_NUM_THREADS": "1"})
             rows = [json.loads(x) for x in (out / "metrics.jsonl").read_text().splitlines()]
             rates = [x["img_per_s"] for x in rows if x["event"] == "train"][1:]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from conftest import ROOT, tiny_recipe
+from conftest import ROOT, method_recipe, tiny_recipe
 from train import distributed
 from train.distill import distill
 from train.distributed import DistributedError, Group
@@ -28,16 +28,17 @@ RESUME_TOLERANCE = 1e-6   # the same world size resumed: the same arithmetic
 RUNNER = """
 import sys
 sys.path.insert(0, {tests!r})
-from conftest import tiny_recipe
+from conftest import method_recipe, tiny_recipe
 from train.distill import distill
-r = tiny_recipe(({root!r}, {shards!r}, {teacher!r}), **{changes!r})
+world = ({root!r}, {shards!r}, {teacher!r})
+r = method_recipe(world, {method!r}, **{changes!r}) if {method!r} else tiny_recipe(world, **{changes!r})
 r.student = "resnet8"
 distill(r, sys.argv[1], sync_bn=sys.argv[2] == "sync")
 """
 
 
-def _recipe(world):
-    r = tiny_recipe(world, **CHANGES)
+def _recipe(world, method=None, changes=CHANGES):
+    r = method_recipe(world, method, **changes) if method else tiny_recipe(world, **changes)
     r.student = "resnet8"
     return r
 
@@ -47,11 +48,11 @@ def _params(run: Path) -> dict:
     return load_file(run / "last.safetensors")
 
 
-def _torchrun(world, tmp_path, out, nproc=2, sync="sync", timeout=240, wait=True):
+def _torchrun(world, tmp_path, out, nproc=2, sync="sync", timeout=240, wait=True, method=None, changes=CHANGES):
     root, shards, teacher = world
     script = tmp_path / "run_ddp.py"
     script.write_text(RUNNER.format(tests=str(ROOT / "tests"), root=str(root), shards=str(shards),
-                                    teacher=str(teacher), changes=CHANGES))
+                                    teacher=str(teacher), changes=changes, method=method))
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={nproc}",
            str(script), str(out), sync]
     env = {**os.environ, "OMP_NUM_THREADS": "1", "SHADERKD_DIST_TIMEOUT": "60"}
@@ -130,6 +131,72 @@ def test_kill_9_of_one_rank_ends_the_job_and_the_same_command_resumes(world, run
     p2, p3 = _params(runs[1]), _params(killed)
     diff = max((p2[k].float() - p3[k].float()).abs().max().item() for k in p2)
     assert diff < RESUME_TOLERANCE, f"the resumed run differs from the uninterrupted one by {diff:.3g}"
+
+
+@pytest.mark.slow
+def test_dfad_keeps_one_generator_across_ranks_and_matches_one_process(world, tmp_path):
+    """DFAD's generator steps run on every rank, on the whole global batch, through the synchronised student:
+    the generator (and so the student) stays the one-process one."""
+    changes = {**CHANGES, "optim__steps": 8, "run__ckpt_every": 8, "eval__every": 8, "run__log_every": 2}
+    one, two = tmp_path / "one", tmp_path / "two"
+    distill(_recipe(world, "dfad", changes), one)
+    assert _torchrun(world, tmp_path, two, method="dfad", changes=changes) == 0, _log(tmp_path, "two")
+    p1, p2 = _params(one), _params(two)
+    diff = max((p1[k].float() - p2[k].float()).abs().max().item() for k in p1)
+    assert diff < TOLERANCE, f"2 processes differ from 1 by {diff:.3g}"
+    g1 = torch.load(one / "state.pt", weights_only=True)["source"]
+    g2 = torch.load(two / "state.pt", weights_only=True)["source"]
+    gen = [k for k in g1 if "generator" in k and isinstance(g1[k], dict)]
+    assert gen, sorted(g1)
+    for k in gen:
+        for name, t in g1[k].items():
+            if torch.is_tensor(t) and t.is_floating_point():
+                assert (t - g2[k][name]).abs().max().item() < TOLERANCE, (k, name)
+
+
+BN_RUNNER = """
+import sys, torch, torch.distributed as dist
+from torch import nn
+from train import distributed
+group = distributed.setup(torch.device("cpu"), 8)
+torch.manual_seed(0)
+net = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), nn.Conv2d(4, 2, 3), nn.BatchNorm2d(2))
+plain = __import__("copy").deepcopy(net)
+x = torch.randn(8, 3, 6, 6)
+w = torch.randn(8, 2, 2, 2)   # (a loss of y ** 2 alone has no gradient through a last batch norm)
+net = distributed.sync_batchnorm(net, group, True, torch.device("cpu"))
+step = group.wrap(net, torch.device("cpu"))
+
+def input_grad(model, x, w):
+    x = x.clone().requires_grad_(True)
+    (model(x) * w).mean().backward(inputs=[x])
+    return x.grad
+
+# outside the DDP forward (an attack, a generator step): the whole batch on every rank, still one process
+g_full, g_plain = input_grad(net, x, w), input_grad(plain, x, w)
+# the DDP forward on this rank's slice: the global batch's statistics and its gradient
+xs, ws = group.local(x, w)
+g_slice = input_grad(step, xs, ws) / group.world   # each rank differentiates its own mean: W x the global one
+ys, y = step(xs), plain(x)
+scale = g_plain.abs().max().item()
+torch.save({{"full": (g_full - g_plain).abs().max().item() / scale,
+            "slice": (g_slice - group.local(g_plain)[0]).abs().max().item() / scale,
+            "out": (ys - group.local(y)[0]).abs().max().item()}}, f"{{sys.argv[1]}}/rank{{group.rank}}.pt")
+distributed.teardown(group)
+"""
+
+
+def test_synchronised_batch_norm_equals_one_process_inside_and_outside_the_ddp_forward(tmp_path):
+    script = tmp_path / "bn.py"
+    script.write_text(BN_RUNNER.format())
+    r = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node=2",
+                        str(script), str(tmp_path)], cwd=ROOT, capture_output=True, text=True, timeout=240,
+                       env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert r.returncode == 0, r.stderr[-3000:]
+    for rank in range(2):
+        d = torch.load(tmp_path / f"rank{rank}.pt", weights_only=True)
+        # relative to the largest gradient
+        assert d["full"] < 1e-5 and d["slice"] < 1e-5 and d["out"] < 1e-5, d
 
 
 def test_the_global_batch_is_split_in_equal_contiguous_slices():

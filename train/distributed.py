@@ -81,7 +81,7 @@ class Group:
         return torch.device("cuda", self.local_rank)
 
     def wrap(self, model: nn.Module, device: torch.device) -> nn.Module:
-        """The student as DistributedDataParallel (gradients averaged over the ranks in backward)."""
+        """The student's training forward: DistributedDataParallel (gradients averaged over the ranks in backward)."""
         ids = [device.index] if device.type == "cuda" else None
         return nn.parallel.DistributedDataParallel(model, device_ids=ids)
 
@@ -144,7 +144,11 @@ class GlooSyncBatchNorm(nn.modules.batchnorm._BatchNorm):
 
     Training: the per-channel sum, sum of squares and count are summed over the ranks by an autograd-aware
     all-reduce (whose backward sums the gradients, as SyncBatchNorm's does); the rest is BatchNorm's
-    arithmetic, running statistics included. Evaluation (and one process): plain batch norm."""
+    arithmetic, running statistics included. Evaluation (and one process): plain batch norm.
+
+    The student also runs outside the DDP forward on the whole global batch on every rank (the discrepancy
+    attack, DFAD's generator step): the sums then count the batch once per rank, and so does the count, so
+    the statistics and their gradients are still one process's."""
 
     def _check_input_dim(self, x):
         if x.dim() < 2:
@@ -198,9 +202,7 @@ def sync_batchnorm(model: nn.Module, group: Group | None, enabled: bool, device:
     The new layers share the old ones' parameters and buffers, so state dicts keep their keys."""
     if group is None or not enabled:
         return model
-    if device.type == "cuda":
-        return nn.SyncBatchNorm.convert_sync_batchnorm(model)
-    return _convert_gloo(model)
+    return nn.SyncBatchNorm.convert_sync_batchnorm(model) if device.type == "cuda" else _convert_gloo(model)
 
 
 def launch(nproc: int, args: list[str]) -> int:
