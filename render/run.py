@@ -23,8 +23,7 @@ from render.bank import Bank, load_bank
 from render.checkcache import record_hang
 from render.outdir import LOCK_NAME, ForeignSetError, load_json, output_lock, refuse_foreign_set, save_json
 from render.params import NoUsableShaderError
-from render.parts import (PartError, load_bank_info, merged_checks, merged_exclusions, part_dir, part_range,
-                          save_bank_info)
+from render.parts import PartError, merged_checks, merged_exclusions, part_dir, part_range, save_bank_info
 from render.pool import (CheckJob, Checked, Excluded, Frames, FramesJob, Lost, Progress, RenderWorkerError, ShardDone,
                          ShardJob, WorkerPool, worker_count, worker_settings)
 from shards import format as fmt
@@ -223,7 +222,7 @@ def _render_locked(cfg: RenderConfig, bank: Bank, out: Path, parts: Path, state:
             excluded[s.name] = {"reason": "unsupported", "detail": s.unsupported}
     # every finished shard in the directory counts (a split render merged here), not only the wanted ones
     done = {k: p for k in range(len(ranges)) if (p := _done_part(out, k)) is not None}
-    stale = _pop_stale(done, excluded, set(wanted))  # used a shader another part excluded since
+    _pop_stale(done, excluded, set(wanted))  # used a shader another part excluded since: redone
     todo = [k for k in wanted if k not in done]
     n_samples = sum(ranges[k][1] for k in todo)
     on_event("start", shards=len(wanted), todo=len(todo), images=n_samples, bank=bank, bank_hash=bank_hash)
