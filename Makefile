@@ -25,7 +25,7 @@ SET ?=
 BENCH_MNIST ?= --steps 1000 --batch-size 128 --rdskd-pretrain 300
 BENCH_CIFAR10 ?= --steps 400 --batch-size 128 --rdskd-pretrain 200
 
-.PHONY: setup shards distill test test-fast bench-render bench-pull bench-quality bench-distill bank-check clean-shards gpu-check
+.PHONY: setup shards distill test test-fast bench-render bench-pull bench-quality bench-distill bench-scale bank-check clean-shards gpu-check
 
 setup:
 	bash scripts/setup.sh
@@ -63,6 +63,10 @@ bank-check:
 
 bench-render:
 	$(RUN) python bench/render_bench.py
+
+# Rendering in 1 part vs 2 (--part, finalize) and cifar10-cpu in 1 process vs 2 (--nproc 2): bench/results/scale.json
+bench-scale:
+	$(RUN) python bench/scale_bench.py
 
 # Pulling shards/default over loopback HTTP vs a plain copy; training reads with and without hash checks
 bench-pull: $(SHARDS_DEP)

@@ -12,11 +12,12 @@ from render.cli_bank import bank_list_cmd, bank_stats_cmd
 from render.outdir import OutputDirError
 from render.params import NoUsableShaderError
 from render.pool import RenderWorkerError
+from render.parts import IncompleteSetError, PartError, resolve_part, write_merged_manifest
 from render.run import (RenderConfig, RenderConfigError, check_shaders, parse_shard_range, render_set, sample_frames,
                         validate_options)
 from shards.format import ShardFormatError
 
-ERRORS = (BankError, OutputDirError, RenderConfigError, RenderWorkerError, NoUsableShaderError, ShardFormatError, OSError)
+ERRORS = (PartError, BankError, OutputDirError, RenderConfigError, RenderWorkerError, NoUsableShaderError, ShardFormatError, OSError)
 
 
 def _first_line(detail: str | None) -> str:
@@ -56,13 +57,18 @@ def _interrupted(what: str):
 @click.option("--seed", default=0, show_default=True, help="Seed: with the index, it fixes every sample.")
 @click.option("--workers", default=0, show_default=True, help="Render processes (0 = one per core).")
 @click.option("--shards", "shard_range", default=None, help="Render only shards A:B (B exclusive), to split a set across machines.")
+@click.option("--part", default=None, help="Render part I/N (0-based) of the shards, or `auto`: this worker's part of a "
+                                         "Slurm job array, Kubernetes Indexed Job or RANK/WORLD_SIZE. Then `shaderkd "
+                                         "finalize OUT` (or the last part to finish) writes the complete manifest.")
+@click.option("--parts", default=None, type=click.IntRange(min=1), help="With --part auto: the number of parts where the "
+              "environment does not say it (Kubernetes; or set SHADERKD_PARTS).")
 @click.option("--egl-device", default=None, type=int, help="EGL device index (a GPU); default: the first.")
 @click.option("--time-budget", default=10.0, show_default=True, help="Seconds a compile or a batch of 16 frames may take before the worker is killed and the shader excluded.")
 @click.option("--max-frame-ms", default=500.0, show_default=True, help="Exclude shaders slower than this per frame (at size x supersample).")
 @click.option("--keep-static", is_flag=True, help="Render shaders that draw the same image whatever their time and "
                                                   "parameters (`bank check` reports them as STATIC; excluded by default).")
-def render_cmd(bank, out, count, size, supersample, shard_size, seed, workers, shard_range, egl_device, time_budget,
-               max_frame_ms, keep_static):
+def render_cmd(bank, out, count, size, supersample, shard_size, seed, workers, shard_range, part, parts, egl_device,
+               time_budget, max_frame_ms, keep_static):
     """Render a shard set from a shader bank (resumable: run it again to finish an interrupted render)."""
     from tqdm import tqdm
 
@@ -96,7 +102,12 @@ def render_cmd(bank, out, count, size, supersample, shard_size, seed, workers, s
             cfg = RenderConfig(bank=bank, out=out, count=count, size=size, supersample=supersample, seed=seed,
                                shard_size=shard_size, workers=workers, egl_device=egl_device,
                                time_budget=time_budget, max_frame_ms=max_frame_ms, keep_static=keep_static,
-                               shards=parse_shard_range(shard_range) if shard_range else None)
+                               shards=parse_shard_range(shard_range) if shard_range else None,
+                               part=resolve_part(part, parts) if part else None)
+            if parts is not None and part is None:
+                raise PartError("--parts goes with --part auto (it says how many parts the job array has)")
+            if cfg.part is not None:
+                click.echo(f"part {cfg.part[0]}/{cfg.part[1]} of {out}", err=True)
             manifest = render_set(cfg, on_event)
         finally:
             for bar in bars.values():
@@ -109,6 +120,21 @@ def render_cmd(bank, out, count, size, supersample, shard_size, seed, workers, s
     click.echo(f"{out}: {manifest['num_samples']} images in {len(manifest['shards'])} shards"
                f"{'' if manifest['complete'] else ' (incomplete set: other shards still to render)'}; "
                f"{len(ex)} shaders excluded, {manifest['stats']['rejected_frames']} degenerate frames redrawn")
+
+
+@click.command("finalize")
+@click.argument("directory")
+def finalize_cmd(directory):
+    """Write the complete manifest of a set rendered in parts (--part), rendering nothing.
+
+    Refuses, naming them, while shards or parts are missing; the manifest is byte for byte the one a
+    single machine rendering the whole set writes."""
+    try:
+        manifest = write_merged_manifest(directory, strict=True)
+    except (IncompleteSetError, *ERRORS) as exc:
+        _fail(exc)
+    click.echo(f"{directory}: complete, {manifest['num_samples']} images in {len(manifest['shards'])} shards; "
+               f"{len(manifest['bank']['excluded'])} shaders excluded")
 
 
 @click.command("verify")

@@ -79,15 +79,16 @@ def refuse_foreign_set(out: Path) -> None:
 
 
 @contextmanager
-def output_lock(path: Path):
+def output_lock(path: Path, shared: bool = False, wait: bool = False):
     """Hold an exclusive lock on `path` (in `.parts/`) for the duration: one render per directory.
 
     An flock: the kernel releases it when the holder exits, kill -9 included, so it is never stale.
-    The file says who holds it, for the message a second render prints."""
+    The file says who holds it, for the message a second render prints. shared: the parts of a job
+    array hold the directory's lock together (render/parts.py); wait: block instead of refusing."""
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     f = os.fdopen(fd, "r+")
     try:
-        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(f, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | (0 if wait else fcntl.LOCK_NB))
     except BlockingIOError:
         holder = f.read().strip()
         f.close()

@@ -23,6 +23,7 @@ from render.bank import Bank, load_bank
 from render.checkcache import record_hang
 from render.outdir import LOCK_NAME, ForeignSetError, load_json, output_lock, refuse_foreign_set, save_json
 from render.params import NoUsableShaderError
+from render.parts import PartError, merged_checks, merged_exclusions, part_dir, part_range, save_bank_info
 from render.pool import (CheckJob, Checked, Excluded, Frames, FramesJob, Lost, Progress, RenderWorkerError, ShardDone,
                          ShardJob, WorkerPool, worker_count, worker_settings)
 from shards import format as fmt
@@ -48,6 +49,7 @@ class RenderConfig:
     # not part of the output: how the work is done
     workers: int = 0               # 0 = one per core
     shards: tuple[int, int] | None = None   # render only shards [a, b)
+    part: tuple[int, int] | None = None     # (I, N): render part I of N of the shards (render/parts.py)
     egl_device: int | None = None
     time_budget: float = 10.0      # seconds without progress before a worker is declared stuck
     max_frame_ms: float = 500.0    # shaders slower than this per frame (at size x supersample) are excluded
@@ -80,6 +82,13 @@ class RenderConfig:
         if n > MAX_SHARDS:
             raise RenderConfigError(f"--count {self.count} in shards of {self.shard_size} makes {n} shards, more than "
                                     f"the format's {MAX_SHARDS} (shard-NNNNNN.tar); pass a larger --shard-size")
+        if self.part is not None:
+            if self.shards is not None:
+                raise RenderConfigError("pass --part or --shards, not both (a part is a range of shards)")
+            try:
+                part_range(n, *self.part)
+            except PartError as exc:
+                raise RenderConfigError(str(exc)) from None
         if self.shards is not None:
             a, b = self.shards
             if not (0 <= a < b <= n):
@@ -187,28 +196,39 @@ def render_set(cfg: RenderConfig, on_event: Event = _noop) -> dict:
     refuse_foreign_set(out)
     parts = out / fmt.PARTS_DIR
     parts.mkdir(parents=True, exist_ok=True)
-    with output_lock(parts / LOCK_NAME):
-        return _render_locked(cfg, bank, out, parts, on_event)
+    if cfg.part is None:
+        with output_lock(parts / LOCK_NAME):
+            return _render_locked(cfg, bank, out, parts, parts, on_event)
+    # a part of a job array: the directory's lock shared with the other parts (none beside a whole-set
+    # render), its own lock and bookkeeping in .parts/part-I-of-N/
+    state = part_dir(parts, *cfg.part)
+    state.mkdir(exist_ok=True)
+    with output_lock(parts / LOCK_NAME, shared=True), output_lock(state / LOCK_NAME):
+        return _render_locked(cfg, bank, out, parts, state, on_event)
 
 
-def _render_locked(cfg: RenderConfig, bank: Bank, out: Path, parts: Path, on_event: Event) -> dict:
+def _render_locked(cfg: RenderConfig, bank: Bank, out: Path, parts: Path, state: Path, on_event: Event) -> dict:
+    """Render into `out`; `state` holds this render's checks and exclusions (`parts` itself, or a part's folder)."""
     bank_hash = bank.hash
     _pin_config(parts / "config.json", {"bank_hash": bank_hash, **cfg.output_config()})
+    save_bank_info(state, bank_info(bank))
     ranges = fmt.shard_ranges(cfg.count, cfg.shard_size)
-    a, b = cfg.shards or (0, len(ranges))
+    a, b = part_range(len(ranges), *cfg.part) if cfg.part else cfg.shards or (0, len(ranges))
     wanted = list(range(a, b))
-    excluded = load_json(parts / "excluded.json", {})  # name -> {"reason", "detail"}
+    # name -> {"reason", "detail"}: every exclusion any part recorded, so the parts render one set
+    excluded = merged_exclusions(parts)
     for s in bank.shaders:
         if not s.usable and s.name not in excluded:
             excluded[s.name] = {"reason": "unsupported", "detail": s.unsupported}
     # every finished shard in the directory counts (a split render merged here), not only the wanted ones
     done = {k: p for k in range(len(ranges)) if (p := _done_part(out, k)) is not None}
+    _pop_stale(done, excluded, set(wanted))  # used a shader another part excluded since: redone
     todo = [k for k in wanted if k not in done]
     n_samples = sum(ranges[k][1] for k in todo)
     on_event("start", shards=len(wanted), todo=len(todo), images=n_samples, bank=bank, bank_hash=bank_hash)
     settings = worker_settings(cfg.bank, bank_hash, cfg.size, cfg.supersample, cfg.egl_device, cfg.batch)
     renderer = None
-    checked = load_json(parts / "checked.json", {})
+    checked = merged_checks(parts)
     unchecked = [s.name for s in bank.shaders if s.usable and s.name not in checked]
     # the shader check is one job per shader; without it, no more workers than shards to render
     workers = worker_count(cfg.workers, len(unchecked) or len(todo))
@@ -223,29 +243,39 @@ def _render_locked(cfg: RenderConfig, bank: Bank, out: Path, parts: Path, on_eve
                     on_event(kind, **info)
                     checked[info["name"]] = {k: info[k] for k in ("status", "detail", "ms")}
                     if time.monotonic() - last_save > 5:
-                        save_json(parts / "checked.json", checked)
+                        save_json(state / "checked.json", checked)
                         last_save = time.monotonic()
 
                 check_shaders(pool, unchecked, cfg.check_frames, cfg.max_frame_ms, keep, bank=bank)
-                save_json(parts / "checked.json", checked)
+                save_json(state / "checked.json", checked)
             for name, r in checked.items():
                 if r["status"] != "ok" and not (r["status"] == "static" and cfg.keep_static) and name not in excluded:
                     excluded[name] = {"reason": r["status"], "detail": r["detail"]}
                     on_event("excluded", name=name, **excluded[name])
-            save_json(parts / "excluded.json", excluded)
+            save_json(state / "excluded.json", excluded)
             _require_usable(cfg, bank, excluded, checked)
-            renderer = _render_shards(cfg, pool, ranges, todo, done, excluded, checked, on_event, bank)
+            renderer = _render_shards(cfg, pool, ranges, todo, done, excluded, checked, on_event, bank, state, wanted)
     # A shard that used a shader excluded later (a hang found mid-run) is redone, so the set equals
     # one rendered with that exclusion from the start.
-    stale = _pop_stale(done, excluded)
+    stale = _pop_stale(done, excluded, set(wanted))
     if stale:
         on_event("redo", shards=stale)
         with WorkerPool(worker_count(cfg.workers, len(stale)), settings, cfg.time_budget) as pool:
-            _render_shards(cfg, pool, ranges, stale, done, excluded, checked, on_event, bank)
-    return _write_manifest(cfg, bank, bank_hash, ranges, done, excluded, renderer)
+            _render_shards(cfg, pool, ranges, stale, done, excluded, checked, on_event, bank, state, wanted)
+    if cfg.part is not None:  # the last part to finish writes the complete manifest (others a partial one)
+        from render.parts import write_merged_manifest
+        return write_merged_manifest(out, strict=False, renderer=renderer)
+    config = load_json(parts / "config.json", None)
+    _pop_stale(done, excluded)  # outside --shards A:B: not ours to redo, nor to list
+    return _write_manifest(out, config, bank_info(bank), ranges, done, excluded, renderer)
 
 
-def _render_shards(cfg, pool, ranges, todo, done, excluded, checked, on_event, bank):
+def bank_info(bank: Bank) -> dict:
+    """What the manifest says of the bank (also kept in .parts/bank.json, for finalize)."""
+    return {"hash": bank.hash, "num_shaders": len(bank), "licences": {s.name: s.licence for s in bank.shaders}}
+
+
+def _render_shards(cfg, pool, ranges, todo, done, excluded, checked, on_event, bank, state, wanted):
     def job(k: int) -> ShardJob:  # built when sent, so it carries every exclusion known by then
         first, count = ranges[k]
         return ShardJob(shard=k, name=fmt.shard_name(k), first_index=first, count=count, seed=cfg.seed,
@@ -263,7 +293,7 @@ def _render_shards(cfg, pool, ranges, todo, done, excluded, checked, on_event, b
         elif isinstance(ev, ShardDone):
             done[ev.part["shard"]] = ev.part
             on_event("shard", **ev.part)
-            queue.extend(_pop_stale(done, excluded))  # rendered while a shader it used was being excluded
+            queue.extend(_pop_stale(done, excluded, set(wanted)))  # rendered while a shader it used was being excluded
         elif isinstance(ev, (Excluded, Lost)):
             reason, detail = (ev.reason, ev.detail) if isinstance(ev, Excluded) else ("hang", ev.why)
             if ev.shader is None:
@@ -271,11 +301,11 @@ def _render_shards(cfg, pool, ranges, todo, done, excluded, checked, on_event, b
                                         f"{ev.job.describe()}; the GL driver crashed: run the same command again "
                                         f"to resume")
             excluded[ev.shader] = {"reason": reason, "detail": detail}
-            save_json(Path(cfg.out) / fmt.PARTS_DIR / "excluded.json", excluded)
+            save_json(state / "excluded.json", excluded)
             on_event("excluded", name=ev.shader, **excluded[ev.shader])
             _require_usable(cfg, bank, excluded, checked)
             queue.appendleft(ev.job.shard)
-            queue.extend(_pop_stale(done, {ev.shader}))
+            queue.extend(_pop_stale(done, {ev.shader}, set(wanted)))
     log.info("rendered %d shards in %.1f s", len(todo), time.monotonic() - t0)
     return pool.renderer
 
@@ -305,9 +335,9 @@ def _require_usable(cfg: RenderConfig, bank: Bank, excluded: dict, checked: dict
                               f"is nothing to render: {todo}")
 
 
-def _pop_stale(done: dict, excluded) -> list[int]:
-    """Remove from `done` the shards that used an excluded shader; return their indices to redo."""
-    stale = [k for k, p in done.items() if set(p["shaders"]) & set(excluded)]
+def _pop_stale(done: dict, excluded, among: set | None = None) -> list[int]:
+    """Remove from `done` the shards (of `among`, default all) that used an excluded shader; return them."""
+    stale = [k for k, p in done.items() if set(p["shaders"]) & set(excluded) and (among is None or k in among)]
     for k in stale:
         done.pop(k)
     return stale
@@ -324,7 +354,8 @@ def _done_part(out: Path, k: int) -> dict | None:
     return part
 
 
-def _write_manifest(cfg, bank, bank_hash, ranges, done, excluded, renderer) -> dict:
+def _write_manifest(out: Path, config: dict, bank: dict, ranges, done, excluded, renderer) -> dict:
+    """Write the manifest of the finished shards `done` (index -> record); `config` is .parts/config.json."""
     ks = sorted(done)
     rejected: dict[str, int] = {}
     for k in ks:
@@ -336,16 +367,16 @@ def _write_manifest(cfg, bank, bank_hash, ranges, done, excluded, renderer) -> d
         "format": fmt.FORMAT, "format_version": fmt.FORMAT_VERSION, "kind": "render",
         "num_samples": sum(done[k]["count"] for k in ks),
         "complete": len(ks) == len(ranges),
-        "config": cfg.output_config(),
+        "config": {k: v for k, v in config.items() if k != "bank_hash"},
         # no bank path: the manifest travels to other machines (format version 2)
-        "bank": {"hash": bank_hash, "num_shaders": len(bank), "num_usable": len(bank) - len(excluded),
-                 "licences": {s.name: s.licence for s in bank.shaders},
+        "bank": {"hash": bank["hash"], "num_shaders": bank["num_shaders"],
+                 "num_usable": bank["num_shaders"] - len(excluded), "licences": bank["licences"],
                  "excluded": [{"shader": n, **excluded[n]} for n in sorted(excluded)]},
         "renderer": renderer,
         "stats": {"rejected_frames": sum(rejected.values()), "rejected_by_reason": dict(sorted(rejected.items()))},
         "shards": [{key: done[k][key] for key in ("name", "first_index", "count", "sha256", "bytes")} for k in ks],
     }
-    fmt.write_manifest(Path(cfg.out), manifest)
+    fmt.write_manifest(out, manifest)
     return manifest
 
 

@@ -14,6 +14,7 @@ import click
 COMMANDS = {
     "render": "render.cli:render_cmd",
     "verify": "render.cli:verify_cmd",
+    "finalize": "render.cli:finalize_cmd",
     "preview": "render.cli:preview_cmd",
     "bank": "render.cli:bank_group",
     "eval": "train.cli:eval_cmd",

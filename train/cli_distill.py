@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 import click
@@ -15,10 +16,11 @@ def _errors():
     from train.curate import CurationError
     from train.datasets import DatasetError
     from train.distill import RunDirError
+    from train.distributed import DistributedError
     from train.models import UnknownModelError
     from train.recipe import RecipeError
     return (RecipeError, RunDirError, ShardFormatError, CheckpointError, DatasetError, UnknownModelError,
-            CurationError)
+            CurationError, DistributedError)
 
 
 def _logging():
@@ -39,18 +41,44 @@ def _logging():
 @click.option("--allow-code-execution", is_flag=True,
               help="Accept a TorchScript or torch.export (.pt2) teacher, which can run any code hidden in it "
                    "with your rights: only for files from people you trust.")
-def distill_cmd(recipe_name, overrides, out, progress, allow_code_execution):
+@click.option("--nproc", default=None, type=click.IntRange(min=1),
+              help="Train data-parallel in N processes on this machine (torchrun's launcher; gloo on a CPU, NCCL "
+                   "with one GPU each). data.batch_size stays the global batch. Several machines: run "
+                   "`torchrun --nnodes ... -m shaderkd distill ...` on each.")
+@click.option("--sync-bn/--no-sync-bn", default=True, show_default=True,
+              help="With several processes: batch norm statistics over the global batch (the one-process "
+                   "result); off: over each process's slice (faster, not the same student).")
+def distill_cmd(recipe_name, overrides, out, progress, allow_code_execution, nproc, sync_bn):
     """Distil a teacher into a student on shader shards (resumable)."""
     from tqdm import tqdm
 
+    from train import distributed
     from train.distill import distill
     from train.recipe import load_recipe
 
     _logging()
+    if nproc is not None and not distributed.launched():
+        args = ["distill", "--recipe", recipe_name, "--out", str(out), *(f"--set={o}" for o in overrides),
+                "--progress" if progress else "--no-progress", "--sync-bn" if sync_bn else "--no-sync-bn",
+                *(["--allow-code-execution"] if allow_code_execution else [])]
+        try:
+            recipe = load_recipe(recipe_name, list(overrides))   # bad input fails here once, not in every rank
+            if recipe.data.batch_size % nproc:
+                raise distributed.DistributedError(
+                    f"data.batch_size {recipe.data.batch_size} is the global batch and must be a multiple of "
+                    f"--nproc {nproc} (each process takes an equal slice)")
+            status = distributed.launch(nproc, args)
+        except _errors() as exc:
+            raise click.ClickException(str(exc)) from exc
+        if status:
+            raise click.ClickException(f"the distributed run failed (exit status {status}; the ranks' messages are "
+                                       f"above); the same command resumes from the last checkpoint in {out}")
+        return
+    main = not distributed.launched() or os.environ.get("RANK") == "0"
     try:
         recipe = load_recipe(recipe_name, list(overrides))
         bar = tqdm(total=recipe.optim.steps, desc=f"distill {recipe.name}", unit="step",
-                   disable=not progress, dynamic_ncols=True)
+                   disable=not (progress and main), dynamic_ncols=True)
 
         def on_event(e):
             if e["event"] == "step":
@@ -66,7 +94,7 @@ def distill_cmd(recipe_name, overrides, out, progress, allow_code_execution):
                 bar.write(f"step {e['step']}: {metrics}{' (best)' if e['best'] else ''}")
 
         try:
-            distill(recipe, out, on_event=on_event, allow_code_execution=allow_code_execution)
+            distill(recipe, out, on_event=on_event, allow_code_execution=allow_code_execution, sync_bn=sync_bn)
         finally:
             bar.close()
     except _errors() as exc:
@@ -76,6 +104,8 @@ def distill_cmd(recipe_name, overrides, out, progress, allow_code_execution):
         if (message := disk_full(exc, out)) is None:
             raise
         raise click.ClickException(message) from exc
+    if not main:
+        return
     click.echo((out / "report.md").read_text())
     click.echo(f"run directory: {out}")
 

@@ -142,6 +142,9 @@ class Trainer:
     memory_format: torch.memory_format = torch.contiguous_format
     ema: EMA | None = None
     phases: Phases | _NoPhases = NO_PHASES
+    # [distributed] train.distributed: the process group and the student wrapped in DDP; None in one process
+    group: object | None = None
+    ddp: nn.Module | None = None
 
     def evaluated(self) -> nn.Module:
         return self.ema.model if self.ema is not None else self.model
@@ -153,7 +156,7 @@ class Trainer:
             t_logits = self.teacher(x) if self.source.uses_teacher else None
         with ph("student"):
             with autocast(self.device, self.autocast):
-                s_logits = self.model(x)
+                s_logits = (self.ddp or self.model)(x)   # [distributed] DDP averages the gradients
                 loss = self.source.loss(s_logits, t_logits, labels)
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()
@@ -172,6 +175,8 @@ class Trainer:
             if t_logits is not None:
                 # scatter_add, not bincount: bincount's output size depends on the data, a host sync on a GPU
                 seen = torch.zeros_like(state.class_freq).scatter_add_(0, t_logits.argmax(1), state.class_freq.new_ones(len(x)))
+                if self.group is not None:   # [distributed] the histogram of the global batch
+                    self.group.sum_(seen)
                 state.class_freq.mul_(0.99).add_(seen / seen.sum(), alpha=0.01)
         return StepOut(loss.detach(), s_logits, t_logits.argmax(1) if t_logits is not None else labels, extra)
 
@@ -231,15 +236,23 @@ def train(trainer: Trainer, state: RunState, plan: Plan, state_path: Path) -> No
     t_mark, images_mark = time.perf_counter(), 0   # throughput since the last log/eval/save
     trainer.model.train()
     batches = trainer.source.batches(state)
+    group = trainer.group   # [distributed] every rank draws the global batch and steps on its slice
+    main = group is None or group.main   # [distributed] rank 0 alone logs, evaluates and checkpoints
     while state.step < plan.steps:
         with trainer.phases("fetch"):   # the source's own phases (augment, attack, ...) are timed apart
             batch = next(batches)
-        out = trainer.step(batch.x, batch.labels, state)
+        x, labels = (batch.x, batch.labels) if group is None else group.local(batch.x, batch.labels)
+        out = trainer.step(x, labels, state)
         state.step, state.epoch, state.batch_in_epoch = state.step + 1, batch.epoch, batch.index + 1
         state.images_seen, images_mark = state.images_seen + len(batch.x), images_mark + len(batch.x)
         plan.emit({"event": "step", "step": state.step, "total": plan.steps})
         done = state.step >= plan.steps
-        if state.step % plan.log_every == 0 or done:
+        if (state.step % plan.log_every == 0 or done) and group is not None:
+            group.mean_(state.loss_sum)   # [distributed] the global batch's loss, as one process logs it
+            if not main:
+                state.loss_sum.zero_()
+                state.loss_n = 0
+        if main and (state.step % plan.log_every == 0 or done):
             now = time.perf_counter()
             extra = {k: float(v) for k, v in {**batch.extra, **out.extra}.items()}
             record(plan, state, "train", loss=float(state.loss_sum) / state.loss_n, lr=trainer.scheduler.get_last_lr()[0],
@@ -248,7 +261,7 @@ def train(trainer: Trainer, state: RunState, plan: Plan, state_path: Path) -> No
                    class_balance=relative_entropy(state.class_freq.cpu().numpy()), elapsed_s=state.wall(), **extra)
             state.loss_sum.zero_()
             state.loss_n, t_mark, images_mark = 0, now, 0
-        if state.step % plan.eval_every == 0 or done:
+        if main and (state.step % plan.eval_every == 0 or done):
             model = trainer.evaluated()
             values = plan.evaluate(model)
             score = values.get(plan.score_by, state.best)
@@ -258,7 +271,7 @@ def train(trainer: Trainer, state: RunState, plan: Plan, state_path: Path) -> No
                 plan.save_best(model, values)
             record(plan, state, "eval", best=is_best, elapsed_s=state.wall(), **values)
             t_mark, images_mark = time.perf_counter(), 0
-        if state.step % plan.ckpt_every == 0 or done:
+        if main and (state.step % plan.ckpt_every == 0 or done):
             plan.save_last(trainer.evaluated())
             state.save(state_path)
             t_mark, images_mark = time.perf_counter(), 0

@@ -97,15 +97,19 @@ class RunState:
         set_rng_state(state["rng"])
         self.started = time.perf_counter()
 
-    def resume(self, out: Path, device: torch.device) -> bool:
+    def resume(self, out: Path, device: torch.device, writes: bool = True) -> bool:
         """Continue from out/state.pt when there is one (metrics after it are dropped); else start
-        afresh (the metrics of a run killed before its first checkpoint go). True when resuming."""
+        afresh (the metrics of a run killed before its first checkpoint go). True when resuming.
+
+        writes=False: only load (the ranks of a distributed run other than 0, which owns the directory)."""
         metrics = out / "metrics.jsonl"
         if has_checkpoint(out / "state.pt"):
             self.load(out / "state.pt", device)
-            truncate_metrics(metrics, self.step)
+            if writes:
+                truncate_metrics(metrics, self.step)
             return True
-        metrics.unlink(missing_ok=True)
+        if writes:
+            metrics.unlink(missing_ok=True)
         return False
 
 

@@ -137,15 +137,17 @@ class ShardSet:
         """A webdataset pipeline over this set: (index, HWC uint8) samples, or collated batches.
 
         Shard order is shuffled with (seed, epoch) unless shuffle_buffer == 0 (manifest order, for
-        loading); resampled draws shards with replacement forever. Nodes and DataLoader workers each
-        get their own shards.
+        loading); resampled draws shards with replacement forever. DataLoader workers each get their
+        own shards. The ranks of a data-parallel run do not (no wds.split_by_node): each reads the whole
+        global order and steps on its slice of every batch (train/distributed.py), so the batches, their
+        number, and every draw made on them are those of one process.
         """
         urls = [s["name"] for s in self.shards]
         if resampled:
             source = wds.ResampledShards(urls, seed=make_seed(seed, epoch) % (1 << 31), deterministic=True)
         else:
             source = wds.SimpleShardList(urls, seed=make_seed(seed, epoch) if shuffle_buffer else None)
-        stages = [source, wds.split_by_node, wds.split_by_worker, self.reader]
+        stages = [source, wds.split_by_worker, self.reader]
         if shuffle_buffer > 1:
             stages.append(wds.shuffle(shuffle_buffer, initial=shuffle_buffer, seed=make_seed(seed, epoch, 1)))
         stages.append(wds.map(_Decode(self.size)))

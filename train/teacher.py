@@ -40,6 +40,7 @@ from .methods.sources import SupervisedSource
 from .models import Normalized, check_model_name, create_model
 from .recipe import OptimConfig
 from .report import Scorer
+from . import distributed
 from .rundir import RunLock
 from .runstate import RunDirError
 
@@ -125,15 +126,25 @@ def train_teacher(cfg: TeacherConfig, on_event: Callable[[dict], None] | None = 
     every metrics record ({"event": "train"|"eval", ...}, one each per epoch) as it is written.
     No other process may use `cfg.out` meanwhile (train.rundir.RunLock)."""
     check_model_name(cfg.arch)   # before any data is decoded
-    with RunLock(cfg.out):
-        return _train_teacher(cfg, on_event)
+    # [distributed] under torchrun: every rank trains, rank 0 alone holds the lock and writes (train/distributed.py)
+    group = distributed.setup(pick_device(cfg.device), cfg.batch_size)
+    try:
+        if group is not None and not group.main:
+            return _train_teacher(cfg, on_event, group)
+        with RunLock(cfg.out):
+            return _train_teacher(cfg, on_event, group)
+    finally:
+        distributed.teardown(group)
 
 
-def _train_teacher(cfg: TeacherConfig, on_event: Callable[[dict], None] | None = None) -> Path:
+def _train_teacher(cfg: TeacherConfig, on_event: Callable[[dict], None] | None = None, group=None) -> Path:
+    main = group is None or group.main   # [distributed]
     device = pick_device(cfg.device)
+    device = group.device(device) if group is not None else device
     torch.manual_seed(cfg.seed)
     out = Path(cfg.out)
-    out.mkdir(parents=True, exist_ok=True)
+    if main:
+        out.mkdir(parents=True, exist_ok=True)
     train_set, val_set = open_dataset(cfg.data), open_dataset(cfg.val)
     _check_pair(train_set, val_set)
     n, c, h, w = train_set.images.shape
@@ -142,7 +153,7 @@ def _train_teacher(cfg: TeacherConfig, on_event: Callable[[dict], None] | None =
     model = Normalized(create_model(cfg.arch, len(train_set.classes), c), mean, std).to(device)
     model, mean, std, init_card = _initial(cfg, train_set, model) if cfg.init else (model, mean, std, None)
     fmt = torch.channels_last if cfg.channels_last else torch.contiguous_format
-    model = model.to(memory_format=fmt)
+    model = distributed.sync_batchnorm(model.to(memory_format=fmt), group, True, device)   # [distributed]
     per_epoch = n // cfg.batch_size           # the ragged last batch is dropped
     if per_epoch == 0:
         raise TeacherTrainingError(f"{cfg.data}: {n} images is fewer than one batch of "
@@ -156,6 +167,9 @@ def _train_teacher(cfg: TeacherConfig, on_event: Callable[[dict], None] | None =
     source = SupervisedSource(train_set.images, train_set.labels, Augmenter(aug, (h, w), c), cfg.batch_size, cfg.seed,
                               device, where=cfg.data, label_smoothing=cfg.label_smoothing, spec=cfg.data)
     trainer = make_trainer(model, source, None, o, device, autocast, fmt)
+    if group is not None:   # [distributed]
+        trainer.group, trainer.ddp = group, group.wrap(model, device)
+        group.barrier()
     val = Scorer(val_set.images, val_set.labels, h, c, device, 1024)   # fp32: the figure `shaderkd eval` gives
     state = new_state(trainer, len(train_set.classes), config={"arch": cfg.arch, "epochs": cfg.epochs})
 
@@ -175,11 +189,13 @@ def _train_teacher(cfg: TeacherConfig, on_event: Callable[[dict], None] | None =
                 lambda m: save_model(out / "last", m, {**card(state.wall()), "accuracy": None}),
                 out / "metrics.jsonl", emit)
     try:
-        if state.resume(out, device):
+        if state.resume(out, device, writes=main):
             log.info("resuming %s at epoch %d (best val %.4f)", out, state.step // per_epoch, state.best)
     except RunDirError as exc:
         raise TeacherTrainingError(str(exc)) from exc
     train(trainer, state, plan, out / "state.pt")
+    if not main:
+        return out / "best.json"
     # The final card records the whole run's time even when the best epoch came earlier.
     best_model, _ = load_model(out / "best.json", device=device)
     return save_model(out / "best", best_model, card(state.saved_elapsed))
