@@ -12,9 +12,9 @@ from render.cli_bank import bank_list_cmd, bank_stats_cmd
 from render.outdir import OutputDirError
 from render.params import NoUsableShaderError
 from render.pool import RenderWorkerError
-from render.parts import IncompleteSetError, PartError, resolve_part, write_merged_manifest
+from render.parts import IncompleteSetError, PartError, resolve_part
 from render.run import (RenderConfig, RenderConfigError, check_shaders, parse_shard_range, render_set, sample_frames,
-                        validate_options)
+                        validate_options, write_merged_manifest)
 from shards.format import ShardFormatError
 
 ERRORS = (PartError, BankError, OutputDirError, RenderConfigError, RenderWorkerError, NoUsableShaderError, ShardFormatError, OSError)

@@ -18,8 +18,7 @@ import re
 from pathlib import Path
 from typing import Mapping
 
-from render.outdir import OutputDirError, load_json, output_lock
-from shards import format as fmt
+from render.outdir import OutputDirError, load_json
 
 PART_RE = re.compile(r"^(\d+)/(\d+)$")
 PARTS_ENV = "SHADERKD_PARTS"   # the number of parts of a Kubernetes Indexed Job (its spec.completions)
@@ -191,41 +190,3 @@ def describe_missing(parts: Path, missing: list[int], n_shards: int) -> str:
         owners = sorted({i for i in range(n) for k in missing if part_range(n_shards, i, n)[0] <= k < part_range(n_shards, i, n)[1]})
         text += f"; with {n} parts that is part(s) {', '.join(f'{i}/{n}' for i in owners)}"
     return text
-
-
-def write_merged_manifest(out: Path | str, *, strict: bool, renderer: dict | None = None) -> dict:
-    """Write the manifest of `out` from every part's shards and exclusions; return it. Renders nothing.
-
-    strict (finalize): raise IncompleteSetError naming the shards and parts missing, damaged, or rendered
-    with a shader some part excluded. Otherwise (the end of a part) write a partial manifest of the good
-    shards, or the complete one when this part was the last to finish. Parts finishing at once take
-    turns (a lock), so the last one sees every shard."""
-    from render.run import _done_part, _pop_stale, _write_manifest  # render.run imports this module
-
-    out = Path(out)
-    parts = out / fmt.PARTS_DIR
-    config = load_json(parts / "config.json", None)
-    if config is None:
-        raise IncompleteSetError(f"{out} holds no render bookkeeping ({parts}/config.json): it is not a "
-                                 f"render's output directory, or its .parts/ was not copied with it")
-    bank = load_bank_info(parts, config["bank_hash"])
-    if bank is None:
-        raise IncompleteSetError(f"{parts} does not say what the bank was ({BANK_INFO}, written by renders "
-                                 f"since parts exist): run the render command once more without --part to finish {out}")
-    ranges = fmt.shard_ranges(config["count"], config["shard_size"])
-    with output_lock(parts / "manifest.lock", wait=True):
-        excluded = merged_exclusions(parts)
-        done = {k: p for k in range(len(ranges)) if (p := _done_part(out, k)) is not None}
-        stale = _pop_stale(done, excluded)
-        missing = [k for k in range(len(ranges)) if k not in done and k not in stale]
-        if strict and (missing or stale):
-            problems = []
-            if missing:
-                problems.append(f"{describe_missing(parts, missing, len(ranges))} are missing or damaged")
-            if stale:
-                problems.append(f"{describe_missing(parts, stale, len(ranges))} used a shader another part "
-                                f"excluded ({', '.join(sorted(excluded))}) and must be rendered again")
-            raise IncompleteSetError(
-                f"{out} is not complete: {'; '.join(problems)}. Run those parts again (the same render command "
-                f"with their --part; a part renders only what it lacks), then finalize again.")
-        return _write_manifest(out, config, bank, ranges, done, excluded, renderer)

@@ -23,7 +23,8 @@ from render.bank import Bank, load_bank
 from render.checkcache import record_hang
 from render.outdir import LOCK_NAME, ForeignSetError, load_json, output_lock, refuse_foreign_set, save_json
 from render.params import NoUsableShaderError
-from render.parts import PartError, merged_checks, merged_exclusions, part_dir, part_range, save_bank_info
+from render.parts import (BANK_INFO, IncompleteSetError, PartError, describe_missing, load_bank_info, merged_checks,
+                          merged_exclusions, part_dir, part_range, save_bank_info)
 from render.pool import (CheckJob, Checked, Excluded, Frames, FramesJob, Lost, Progress, RenderWorkerError, ShardDone,
                          ShardJob, WorkerPool, worker_count, worker_settings)
 from shards import format as fmt
@@ -263,7 +264,6 @@ def _render_locked(cfg: RenderConfig, bank: Bank, out: Path, parts: Path, state:
         with WorkerPool(worker_count(cfg.workers, len(stale)), settings, cfg.time_budget) as pool:
             _render_shards(cfg, pool, ranges, stale, done, excluded, checked, on_event, bank, state, wanted)
     if cfg.part is not None:  # the last part to finish writes the complete manifest (others a partial one)
-        from render.parts import write_merged_manifest
         return write_merged_manifest(out, strict=False, renderer=renderer)
     config = load_json(parts / "config.json", None)
     _pop_stale(done, excluded)  # outside --shards A:B: not ours to redo, nor to list
@@ -394,3 +394,39 @@ def _pin_config(path: Path, config: dict) -> None:
         raise RenderConfigError(
             f"{path.parent.parent} already holds a render with other settings ({diff}, as (there, now)); "
             f"use another --out, or delete that directory to start over")
+
+
+def write_merged_manifest(out: Path | str, *, strict: bool, renderer: dict | None = None) -> dict:
+    """Write the manifest of `out` from every part's shards and exclusions; return it. Renders nothing.
+
+    strict (finalize): raise IncompleteSetError naming the shards and parts missing, damaged, or rendered
+    with a shader some part excluded. Otherwise (the end of a part) write a partial manifest of the good
+    shards, or the complete one when this part was the last to finish. Parts finishing at once take
+    turns (a lock), so the last one sees every shard."""
+    out = Path(out)
+    parts = out / fmt.PARTS_DIR
+    config = load_json(parts / "config.json", None)
+    if config is None:
+        raise IncompleteSetError(f"{out} holds no render bookkeeping ({parts}/config.json): it is not a "
+                                 f"render's output directory, or its .parts/ was not copied with it")
+    bank = load_bank_info(parts, config["bank_hash"])
+    if bank is None:
+        raise IncompleteSetError(f"{parts} does not say what the bank was ({BANK_INFO}, written by renders "
+                                 f"since parts exist): run the render command once more without --part to finish {out}")
+    ranges = fmt.shard_ranges(config["count"], config["shard_size"])
+    with output_lock(parts / "manifest.lock", wait=True):
+        excluded = merged_exclusions(parts)
+        done = {k: p for k in range(len(ranges)) if (p := _done_part(out, k)) is not None}
+        stale = _pop_stale(done, excluded)
+        missing = [k for k in range(len(ranges)) if k not in done and k not in stale]
+        if strict and (missing or stale):
+            problems = []
+            if missing:
+                problems.append(f"{describe_missing(parts, missing, len(ranges))} are missing or damaged")
+            if stale:
+                problems.append(f"{describe_missing(parts, stale, len(ranges))} used a shader another part "
+                                f"excluded ({', '.join(sorted(excluded))}) and must be rendered again")
+            raise IncompleteSetError(
+                f"{out} is not complete: {'; '.join(problems)}. Run those parts again (the same render command "
+                f"with their --part; a part renders only what it lacks), then finalize again.")
+        return _write_manifest(out, config, bank, ranges, done, excluded, renderer)

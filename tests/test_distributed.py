@@ -18,11 +18,14 @@ from train.distributed import DistributedError, Group
 # off and the rate low because this recipe is chaotic: a 1e-7 relative change of the initial weights
 # alone ends 7.5e-4 apart after 24 steps (1.4e-2 with the boundary attack's discrete flips at lr 0.05).
 CHANGES = dict(optim__steps=24, run__ckpt_every=6, run__log_every=4, eval__every=12, run__threads=1, optim__lr=0.02,
-               attack__kind="none")
+               attack__kind="none", run__precision="fp32")
+# fp32: on a CPU with native bf16, "auto" trains in bf16 autocast, whose rounding makes the 2-process and
+# 1-process reduction orders drift further apart (DFAD measured 1.7e-2); the semantics are what is tested
 # 2 processes differ from 1 by float32 reduction order (half-batch convolutions, gloo's sums), grown over
 # the steps: measured 1.6e-3 (max |diff| over every weight and running statistic); without synchronised
 # batch norms ~1.0 (each rank's statistics are those of its half batch)
 TOLERANCE = 1e-2
+DFAD_TOLERANCE = 5e-2
 RESUME_TOLERANCE = 1e-6   # the same world size resumed: the same arithmetic
 
 RUNNER = """
@@ -143,7 +146,9 @@ def test_dfad_keeps_one_generator_across_ranks_and_matches_one_process(world, tm
     assert _torchrun(world, tmp_path, two, method="dfad", changes=changes) == 0, _log(tmp_path, "two")
     p1, p2 = _params(one), _params(two)
     diff = max((p1[k].float() - p2[k].float()).abs().max().item() for k in p1)
-    assert diff < TOLERANCE, f"2 processes differ from 1 by {diff:.3g}"
+    # DFAD's 8 steps amplify float noise more than the shader recipe: one process alone, changing only the
+    # memory format (channels_last vs contiguous, i.e. the convolutions' summation order), ends 1.7e-2 apart
+    assert diff < DFAD_TOLERANCE, f"2 processes differ from 1 by {diff:.3g}"
     g1 = torch.load(one / "state.pt", weights_only=True)["source"]
     g2 = torch.load(two / "state.pt", weights_only=True)["source"]
     gen = [k for k in g1 if "generator" in k and isinstance(g1[k], dict)]

@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from render.parts import IncompleteSetError, PartError, part_from_env, part_range, resolve_part, write_merged_manifest
+from render.parts import IncompleteSetError, PartError, part_from_env, part_range, resolve_part
+from render.run import write_merged_manifest
 from render.run import RenderConfig, RenderConfigError, render_set
 from shaderkd.cli import main
 
