@@ -199,7 +199,7 @@ class _Worker:
         """n good frames of one shader (degenerate draws skipped, up to 4n tries), as uint8 images."""
         try:
             specs = [draw(seed, i, 0, [name], set()) for i in range(4 * n)]
-            images, got = [], 0
+            images = []
             for start in range(0, len(specs), n):
                 chunk = specs[start:start + n]
                 imgs, reasons = F.finish(self.draw_frames(name, [_uniforms(s) for s in chunk]), self.settings["supersample"])

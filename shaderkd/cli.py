@@ -7,6 +7,7 @@ on a render-only install (`pip install shaderkd[render]`) where torch is absent.
 from __future__ import annotations
 
 import importlib
+import sys
 
 import click
 
@@ -44,6 +45,15 @@ class LazyGroup(click.Group):
                 f"({exc}). Install them with `uv sync --all-extras` or `pip install 'shaderkd[{extra}]'`."
             ) from exc
         return getattr(module, attr)
+
+    def invoke(self, ctx):
+        # A Ctrl-C that no command answered itself (e.g. while a command's modules load): one line and
+        # the conventional status 130, as the commands do, not click's "Aborted!" and status 1
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("\ninterrupted", err=True)
+            sys.exit(130)
 
 
 @click.group(cls=LazyGroup)

@@ -7,6 +7,7 @@ import sys
 import time
 from pathlib import Path
 
+import click
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -214,3 +215,20 @@ def test_degenerate_frames_are_redrawn_and_counted(tmp_path):
     records = [s.record for p in fmt.shard_paths(tmp_path / "set") for s in fmt.iter_shard(p)]
     assert all(r["params"][3][0] >= 0.5 for r in records)      # only good draws were kept ...
     assert sum(r["attempt"] for r in records) == manifest["stats"]["rejected_frames"]  # ... each redraw counted
+
+
+def test_ctrl_c_that_no_command_answers_is_one_line_and_status_130(monkeypatch):
+    """A Ctrl-C while a command's modules load (before it can answer it) ends as the commands' own do."""
+    import types
+
+    import shaderkd.cli as root
+
+    def interrupted():
+        raise KeyboardInterrupt
+
+    monkeypatch.setitem(sys.modules, "fake_slow_module",
+                        types.SimpleNamespace(cmd=click.Command("slow", callback=interrupted)))
+    monkeypatch.setitem(root.COMMANDS, "slow", "fake_slow_module:cmd")
+    res = CliRunner().invoke(root.main, ["slow"])
+    assert res.exit_code == 130, res.output
+    assert "interrupted" in res.output and "Aborted" not in res.output

@@ -11,6 +11,7 @@ from a CPU torch.Generator (so a batch is reproducible from the seed on any devi
   tone       autocontrast, gamma, inversion, soft binarisation (sparse bright strokes on black,
              which is what a digit classifier has seen)
   randaug    N layers of RandAugment-style operations at magnitude M, one op drawn per image
+  elastic    a per-image elastic distortion with torchvision's field recipe (train/elastic.py)
   mixing     mixup and cutmix with a partner image; labels need no mixing here: the teacher
              labels the mixed image itself
 

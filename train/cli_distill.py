@@ -28,11 +28,13 @@ def _logging():
         logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
 
+# listed from the directory, so the help never lags behind the recipes
+_RECIPES = sorted(p.stem for p in (Path(__file__).parent / "recipes").glob("*.toml"))
+
+
 @click.command("distill")
 @click.option("--recipe", "recipe_name", required=True,
-              help="Recipe name in train/recipes/ (mnist-lenet5, cifar10-cpu, cifar10-r34-r18; baselines "
-                   "mnist-dfad, mnist-rdskd, cifar10-dfad, cifar10-rdskd, mnist-real-kd, mnist-supervised) "
-                   "or a .toml path.")
+              help=f"Recipe name in train/recipes/ ({', '.join(_RECIPES)}) or a .toml path.")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
               help="Override a recipe key, e.g. --set optim.lr=0.05 --set attack.kind=none (repeatable).")
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
