@@ -40,6 +40,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 from gpu_report import STAGES, peak_tflops, write_report  # noqa: E402
+from shaderkd.machine import cpu_model  # noqa: E402
 
 
 @dataclass
@@ -218,7 +219,7 @@ class Check:
 
     def stage_env(self) -> dict:
         res = self.res
-        res.update(cpu_cores=os.cpu_count(), cpu_model=_cpu_model(), nvidia_smi=_nvidia_smi())
+        res.update(cpu_cores=os.cpu_count(), cpu_model=cpu_model(), nvidia_smi=_nvidia_smi())
         try:
             res["torch"] = self.probe_json("torch", self.probe("env", "--matmul-n", self.plan.matmul_n), self.left() * 0.6)
         except StageError as exc:
@@ -442,16 +443,6 @@ def _rel(arg: str) -> str:
 def _recipe_value(recipe: str, section: str, key: str, default):
     path = ROOT / "train" / "recipes" / f"{recipe}.toml"
     return tomllib.loads(path.read_text()).get(section, {}).get(key, default)
-
-
-def _cpu_model() -> str | None:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return None
 
 
 def _nvidia_smi() -> dict | None:

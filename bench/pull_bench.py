@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import shutil
 import socket
 import statistics
@@ -34,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 from shards.format import decode_image, read_manifest, sha256_file  # noqa: E402
 from shards.pull import pull  # noqa: E402
 from shards.remote import Fetcher  # noqa: E402
+from shaderkd.machine import cpu_model  # noqa: E402
 
 
 def free_port() -> int:
@@ -120,7 +120,7 @@ def main():
     finally:
         proc.kill()
     med = {k: statistics.median(v) for k, v in times.items()}
-    cpu = next((ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo") if ln.startswith("model name")), platform.processor())
+    cpu = cpu_model()
     result = {"set": str(src), "shards": len(m["shards"]), "bytes": total, "read_images": images, "cpu": cpu,
               "seconds": times, "median_s": med,
               "read_img_per_s": {"webdataset, no hash": images / med["read_old"], "shard reader, sha256": images / med["read_new"]}}

@@ -22,7 +22,6 @@ import argparse
 import io
 import json
 import os
-import platform
 import resource
 import shutil
 import statistics
@@ -34,6 +33,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from shaderkd.machine import cpu_model  # noqa: E402
 SHADERTOY = ROOT.parent / "shared" / "data" / "shadertoy-permissive" / "shaders.jsonl"
 
 
@@ -247,19 +248,10 @@ def main():
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps({"machine": {"cores": os.cpu_count(), "cpu": _cpu_name(),
+    Path(args.out).write_text(json.dumps({"machine": {"cores": os.cpu_count(), "cpu": cpu_model(),
                                                       "pinned_core": cpu}, "rows": rows}, indent=1))
     print(f"wrote {args.out}")
 
-
-def _cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 if __name__ == "__main__":

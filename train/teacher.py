@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import logging
 import os
-import platform
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
 import torch
+
+from shaderkd.machine import cpu_model
 
 from .augment import AugmentConfig, Augmenter
 from .checkpoint import load_model, make_card, save_model
@@ -95,15 +96,7 @@ def channel_stats(images: torch.Tensor, chunk: int = 4096) -> tuple[list[float],
 def _machine(device: torch.device) -> str:
     if device.type == "cuda":
         return f"{torch.cuda.get_device_name(device)} (torch {torch.__version__})"
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (f"CPU {cpu}, {torch.get_num_threads()} torch threads of {os.cpu_count()} cores "
+    return (f"CPU {cpu_model()}, {torch.get_num_threads()} torch threads of {os.cpu_count()} cores "
             f"(torch {torch.__version__})")
 
 
