@@ -25,7 +25,7 @@ SET ?=
 BENCH_MNIST ?= --steps 1000 --batch-size 128 --rdskd-pretrain 300
 BENCH_CIFAR10 ?= --steps 400 --batch-size 128 --rdskd-pretrain 200
 
-.PHONY: setup shards distill test test-fast bench-render bench-pull bench-quality bench-distill bench-scale bank-check clean-shards gpu-check
+.PHONY: setup shards distill test test-fast bench-render bench-pull bench-quality bench-budget bench-distill bench-scale bank-check clean-shards gpu-check
 
 setup:
 	bash scripts/setup.sh
@@ -76,6 +76,12 @@ bench-pull: $(SHARDS_DEP)
 bench-quality: $(SHARDS_DEP)
 	$(RUN) python bench/quality.py --task mnist $(BENCH_MNIST)
 	$(RUN) python bench/quality.py --task cifar10 $(BENCH_CIFAR10)
+
+# make bench-budget: CIFAR-10 accuracy against budget (shader, real-image KD, DFAD); hours on a CPU,
+# resumable: run it again after an interruption
+BENCH_BUDGET ?= --task cifar10 --budgets 600 2400 9600 --seeds 0
+bench-budget: $(SHARDS_DEP)
+	$(RUN) python bench/budget.py $(BENCH_BUDGET)
 
 # Where a distillation step's time goes, per part, for cifar10-cpu and mnist-lenet5, with a plain-KD
 # reference, FLOP/s and a profiler trace (bench/results/distill-bench.{md,json}, bench/NOTES-distill.md)
