@@ -20,7 +20,6 @@ accuracy as a line).
 from __future__ import annotations
 
 import argparse
-import csv
 import logging
 import os
 import platform
@@ -115,15 +114,6 @@ def _cpu() -> str:
         return platform.processor() or platform.machine()
 
 
-def write_csv(rows: list[dict], path: Path) -> None:
-    keys = [k for k in rows[0] if k != "curve"]
-    with open(path, "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=keys)
-        w.writeheader()
-        for r in rows:
-            w.writerow({k: r[k] for k in keys})
-
-
 def plot(rows: list[dict], summary: list[dict], args, path: Path) -> None:
     import matplotlib
     matplotlib.use("Agg")
@@ -174,7 +164,7 @@ def main(argv=None) -> None:
     results.mkdir(parents=True, exist_ok=True)
     stem = results / f"budget-{args.task}"
     write_table(rows, summary, args, stem.with_suffix(".md"))
-    write_csv(rows, stem.with_suffix(".csv"))
+    quality.write_csv(rows, stem.with_suffix(".csv"))
     plot(rows, summary, args, stem.with_suffix(".png"))
     print(stem.with_suffix(".md").read_text())
 
