@@ -111,12 +111,20 @@ def find_prelude(directory: Path) -> str:
                     f"the shared prelude (see shaders/README.md)")
 
 
+COLLECTION_SUFFIXES = (".json", ".jsonl")
+
+
 def load_directory(directory: Path) -> list[Shader]:
+    """Every .glsl file under `directory` (project dialect, or a bare Shadertoy/twigl source) and every
+    .json/.jsonl collection: so one directory can mix the project's shaders with an external corpus
+    (e.g. a copy of shaders/ plus a Shadertoy export), and render, publish and re-render as one bank."""
     # a directory that happens to end in .glsl is not a source (rglob looks inside it anyway)
     files = sorted(p for p in directory.rglob("*.glsl") if p.name != PRELUDE_NAME and not p.is_dir())
-    if not files:
-        raise BankError(f"{directory}: no .glsl files found")
-    shaders = []
+    collections = sorted(p for p in directory.rglob("*") if p.suffix in COLLECTION_SUFFIXES and p.is_file()
+                         and not any(part.startswith(".") for part in p.relative_to(directory).parts))
+    if not files and not collections:
+        raise BankError(f"{directory}: no .glsl, .json or .jsonl files found")
+    shaders = [s for c in collections for s in dialects.load_file(c)]
     prelude = None
     for path in files:
         code = _read_bytes(path).decode("utf-8", errors="replace")  # strict for project shaders, below

@@ -131,3 +131,40 @@ def test_rerender_proves_the_shards_and_catches_a_swapped_one(rendered, tmp_path
     by = {s.shard: s for s in report.shards}
     assert by["shard-000000.tar"].identical and not by["shard-000001.tar"].identical
     assert by["shard-000001.tar"].differing == 10 and by["shard-000001.tar"].max_abs > 0
+
+
+def test_a_directory_mixing_project_shaders_and_a_collection_is_one_bank(tmp_path):
+    """A mixed bank (e.g. shaders/ beside a Shadertoy export) renders, publishes and re-renders as one."""
+    from render.bank import load_bank
+    from render.verify import rerender_check
+    from shards.publish import publish
+    from shaderkd.cli_share import _bank_sources
+
+    bank = write_bank(tmp_path / "mixed", SIMPLE)
+    records = [{"name": "rings", "licence": "MIT",
+                "code": "void mainImage(out vec4 c, in vec2 f) { vec2 p = f / iResolution.xy - 0.5; "
+                        "c = vec4(0.5 + 0.5 * sin(40.0 * length(p) + iTime), p + 0.5, 1.0); }"}]
+    (bank / "external").mkdir()
+    (bank / "external" / "corpus.jsonl").write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    b = load_bank(bank)
+    assert sorted(b.names) == sorted([*SIMPLE, "st_rings"])
+    assert {s.name: s.dialect for s in b.shaders}["st_rings"] == "shadertoy"
+    out = tmp_path / "set"
+    render(bank, out, count=40)
+    m = read_manifest(out)
+    assert m["bank"]["licences"]["st_rings"] == "MIT" and m["bank"]["hash"] == b.hash
+    drawn = {json.loads(f.extractfile(i).read())["shader"]
+             for s in m["shards"] for f in [tarfile.open(out / s["name"])] for i in f if i.name.endswith(".json")}
+    assert "st_rings" in drawn and drawn & set(SIMPLE)
+    pub = tmp_path / "pub"
+    publish(out, _bank_sources(str(bank)), b"\x89PNG", out=pub)
+    assert rerender_check(pub, 1, seed=0).ok      # from the packed sources: both kinds of file travel
+
+
+def test_a_directory_bank_with_nothing_to_load_says_so(tmp_path):
+    from render.bank import BankError, load_bank
+
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "notes.txt").write_text("x")
+    with pytest.raises(BankError, match=r"empty: no \.glsl, \.json or \.jsonl files found"):
+        load_bank(tmp_path / "empty")
