@@ -6,7 +6,7 @@ programs are compiled before the timed shards (set SHADERKD_CHECK_CACHE=off, or 
 leaves the compiling to the first shard). Events go over a real pipe to a thread that reads them (the
 parent's side of the IPC), so "events (IPC)" is what a worker and its parent pay per event.
 
-Stages: sample parameters (`params.draw`); draw calls (the table upload and GL calls, shading is
+Stages: sample parameters (`params.draw`, now `params.draw_many`); draw calls (the table upload and GL calls, shading is
 asynchronous); shading (the waits for the rasteriser, `ctx.finish`); read-back (`fbo.read`); de-tile
 (atlas -> frames copy); checks + resolve (`frames.finish`); PNG; tar (`write_shard`); events; the
 rest (records, loop). bench/NOTES-render.md, sections 4 and 11.
@@ -88,7 +88,8 @@ def main(bank_path: str, size: int, supersample: int, count: int, first: int | N
     excluded += [n for n in bank.names if not bank.by_name()[n].usable]
     reader = threading.Thread(target=drain, daemon=True)
     reader.start()
-    wrap(W, "draw", "sample parameters (params.draw)")
+    wrap(W, "draw", "sample parameters (params.draw)")  # old code
+    wrap(W, "draw_many", "sample parameters (params.draw)")
     wrap(gl, "_draw_atlas", "draw + read-back (old: + de-tile)")
     wrap(gl.ctx, "finish", "  of which shading (ctx.finish)")
     wrap(gl.fbo, "read", "  of which read-back (fbo.read)")

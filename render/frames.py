@@ -11,7 +11,6 @@ import zlib
 
 import numpy as np
 import deflate
-from PIL import Image
 
 # A frame whose 8-bit pixel values have a standard deviation below this is "near-constant".
 MIN_STD = 2.0
@@ -140,6 +139,8 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
 
 
 def decode_png(data: bytes) -> np.ndarray:
+    from PIL import Image  # here, not at the top: a render worker writes PNGs, it never reads one (~75 ms a process)
+
     with Image.open(io.BytesIO(data)) as im:
         im.load()
         return np.asarray(im)

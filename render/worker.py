@@ -32,7 +32,7 @@ import numpy as np
 from render import frames as F
 from render.bank import load_bank
 from render.checkcache import CheckCache, default_dir
-from render.params import draw
+from render.params import draw_many
 from shards import format as fmt
 
 CHECK_SEED = 0x5EED
@@ -169,7 +169,7 @@ class _Worker:
             self.events.put(("checked", self.wid, name, hit["status"], hit["detail"], hit["ms"]))
             return
         try:
-            specs = [draw(CHECK_SEED, i, 0, [name], set()) for i in range(n_frames + 1)]
+            specs = draw_many(CHECK_SEED, list(range(n_frames + 1)), [0] * (n_frames + 1), [name], set())
             uniforms = [_uniforms(s) for s in specs]
             warm = self.draw_frames(name, uniforms[:1])
             t0 = time.perf_counter()
@@ -177,8 +177,8 @@ class _Worker:
             ms = 1000.0 * (time.perf_counter() - t0) / n_frames
             images, reasons = F.finish(np.concatenate([warm, frames]), self.settings["supersample"])
             if _all_alike(images):  # a suspect: only suspects pay for the draws that make sure
-                probes = [_uniforms(draw(CHECK_SEED, i, 0, [name], set()))
-                          for i in range(n_frames + 1, n_frames + 1 + STATIC_PROBES)]
+                probes = [_uniforms(s) for s in draw_many(CHECK_SEED, list(range(n_frames + 1, n_frames + 1 + STATIC_PROBES)),
+                                                          [0] * STATIC_PROBES, [name], set())]
                 images = np.concatenate([images, F.finish(self.draw_frames(name, probes), self.settings["supersample"])[0]])
             if _all_alike(images):  # as deterministic as the rest, so cached too (bench/NOTES-render.md, section 11)
                 detail = (f"the same image for all {len(images)} test draws of time and parameters: it ignores them "
@@ -198,7 +198,7 @@ class _Worker:
     def frames(self, name: str, n: int, seed: int) -> None:
         """n good frames of one shader (degenerate draws skipped, up to 4n tries), as uint8 images."""
         try:
-            specs = [draw(seed, i, 0, [name], set()) for i in range(4 * n)]
+            specs = draw_many(seed, list(range(4 * n)), [0] * (4 * n), [name], set())
             images = []
             for start in range(0, len(specs), n):
                 chunk = specs[start:start + n]
@@ -223,8 +223,7 @@ class _Worker:
         families = {name: shader.family for name, shader in self.shaders.items()}
         while pending:
             by_shader: dict[str, list] = defaultdict(list)
-            for i in pending:
-                spec = draw(seed, i, attempts[i], self.names, excluded)
+            for spec in draw_many(seed, pending, [attempts[i] for i in pending], self.names, excluded):
                 by_shader[spec.shader].append(spec)
             pending = []
             names = sorted(by_shader)
