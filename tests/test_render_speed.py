@@ -242,6 +242,52 @@ def test_shard_bytes_equal_what_tarfile_writes(tmp_path):
         assert entry["bytes"] == len(ref.getvalue()) and entry["count"] == len(chosen)
 
 
+def test_shard_bytes_equal_what_tarfile_writes_when_written_in_chunks(tmp_path, monkeypatch):
+    """write_shard joins, hashes and writes members in chunks of WRITE_CHUNK bytes: a chunk boundary
+    anywhere gives the same bytes and sha256 as one chunk."""
+    import hashlib
+
+    from shards import format as fmt
+
+    rng = np.random.default_rng(2)
+    samples = [(i, rng.integers(0, 256, int(n), dtype=np.uint8).tobytes(), {"index": i, "t": float(n) / 7})
+               for i, n in enumerate(rng.integers(0, 3000, 40))]
+    one = fmt.write_shard(tmp_path / "one.tar", samples)
+    for chunk in (1, 700, 5000):
+        monkeypatch.setattr(fmt, "WRITE_CHUNK", chunk)
+        entry = fmt.write_shard(tmp_path / f"c{chunk}.tar", samples)
+        data = (tmp_path / f"c{chunk}.tar").read_bytes()
+        assert data == (tmp_path / "one.tar").read_bytes()
+        assert entry["sha256"] == one["sha256"] == hashlib.sha256(data).hexdigest() and entry["bytes"] == len(data)
+
+
+def test_a_rendered_shard_is_what_tarfile_writes_for_its_members(small_bank, tmp_path):
+    """Every shard of a rendered set, byte for byte the archive tarfile writes for its members (names,
+    PNG and JSON bytes) with the format's fixed metadata, and each record what dumps_record writes."""
+    import io
+    import tarfile
+
+    from shards import format as fmt
+
+    out = tmp_path / "set"
+    render_set(RenderConfig(bank=str(small_bank), out=str(out), count=60, size=16, shard_size=25, workers=1))
+    paths = fmt.shard_paths(out)
+    assert len(paths) == 3
+    for path in paths:
+        data = path.read_bytes()
+        ref = io.BytesIO()
+        with tarfile.open(fileobj=io.BytesIO(data)) as src, \
+                tarfile.open(fileobj=ref, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+            for member in src:
+                body = src.extractfile(member).read()
+                if member.name.endswith(".json"):
+                    assert body == fmt.dumps_record(json.loads(body))
+                info = tarfile.TarInfo(member.name)
+                info.size, info.mtime, info.mode, info.uid, info.gid, info.uname, info.gname = len(body), 0, 0o444, 0, 0, "", ""
+                tar.addfile(info, io.BytesIO(body))
+        assert data == ref.getvalue(), path.name
+
+
 # ---- per atlas: checks, resolve and PNG over all tiles at once ----
 
 def test_atlas_checks_give_the_images_and_reasons_of_per_frame_checks():
