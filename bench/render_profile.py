@@ -29,6 +29,8 @@ os.environ.setdefault("LP_NUM_THREADS", "1")
 os.environ.setdefault("glsl_zero_init", "true")
 
 import render.context as C  # noqa: E402
+import render.frames as F  # noqa: E402
+import render.params as P  # noqa: E402
 import render.worker as W  # noqa: E402
 from render.bank import load_bank  # noqa: E402
 from shards import format as fmt  # noqa: E402
@@ -88,19 +90,19 @@ def main(bank_path: str, size: int, supersample: int, count: int, first: int | N
     excluded += [n for n in bank.names if not bank.by_name()[n].usable]
     reader = threading.Thread(target=drain, daemon=True)
     reader.start()
-    wrap(W, "draw", "sample parameters (params.draw)")  # old code
-    wrap(W, "draw_many", "sample parameters (params.draw)")
+    wrap(W, "draw", "sample parameters (params.draw)")  # old code: imported by render.worker
+    wrap(P, "draw_many", "sample parameters (params.draw)")  # new: imported where it is used
     wrap(gl, "_draw_atlas", "draw + read-back (old: + de-tile)")
     wrap(gl.ctx, "finish", "  of which shading (ctx.finish)")
     wrap(gl.fbo, "read", "  of which read-back (fbo.read)")
     wrap(gl.fbo, "read_into", "  of which read-back (fbo.read)")
-    if hasattr(W.F, "finish_atlas"):
-        wrap(W.F, "finish_atlas", "checks + resolve (+ de-tile)")
-        wrap(W.F, "encode_pngs", "PNG")
+    if hasattr(F, "finish_atlas"):
+        wrap(F, "finish_atlas", "checks + resolve (+ de-tile)")
+        wrap(F, "encode_pngs", "PNG")
     else:
-        wrap(W.F, "finish", "checks + resolve (+ de-tile)")
-        wrap(W.F, "encode_png", "PNG")
-    wrap(W.fmt, "write_shard", "tar (write_shard)")
+        wrap(F, "finish", "checks + resolve (+ de-tile)")
+        wrap(F, "encode_png", "PNG")
+    wrap(fmt, "write_shard", "tar (write_shard)")
     wrap(Channel, "put", "events (IPC, both ends)")
     out = Path(tempfile.mkdtemp(prefix="shaderkd-profile-"))
     (out / fmt.PARTS_DIR).mkdir()

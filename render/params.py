@@ -15,8 +15,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
+# numpy is imported in the functions that draw: the render's parent imports this module for
+# NoUsableShaderError and needs no numpy (~0.1 s of CPU a process).
 
 TIME_RANGE = 60.0
 NUM_PARAM_VECTORS = 4
@@ -46,6 +50,8 @@ def _check_usable(names, excluded) -> None:
 
 def draw(seed: int, index: int, attempt: int, names: list[str], excluded: frozenset[str] | set[str]) -> SampleSpec:
     """The sample `index` (redraw number `attempt`) of a run with `seed` over the sorted bank `names`."""
+    import numpy as np
+
     _check_usable(names, excluded)
     rng = np.random.Generator(np.random.Philox(np.random.SeedSequence([seed, index, attempt])))
     while True:
@@ -64,6 +70,8 @@ def draw_many(seed: int, indices: list[int], attempts: list[int], names: list[st
     once. Samples outside what the array path covers (an index or attempt outside [0, 2^64), a bank of
     more than 2^32 shaders, a sample that meets more excluded shaders in a row than its stream was
     computed for) are drawn by `draw` itself."""
+    import numpy as np
+
     if len(indices) != len(attempts):
         raise ValueError(f"{len(indices)} indices but {len(attempts)} attempts")
     _check_usable(names, excluded)
@@ -112,6 +120,8 @@ def _int_words(x: int) -> list[int]:
 def _seed_keys(entropy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """uint32 [N, L] entropy words -> the Philox keys (two uint64 [N]) that
     `Philox(SeedSequence(words))` takes: `SeedSequence.generate_state(2, np.uint64)`."""
+    import numpy as np
+
     n, length = entropy.shape
     hash_const = _INIT_A
 
@@ -149,33 +159,37 @@ def _seed_keys(entropy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 # ---- Philox4x64-10 (numpy/random/src/philox/philox.h, Random123) ----
 
 _PHILOX_M = (0xD2E7470EE14C6C93, 0xCA5A826395121157)
-_PHILOX_W = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xBB67AE8584CAA73B))
-_U32 = np.uint64(32)
-_LOW = np.uint64(_M32)
+_PHILOX_W = (0x9E3779B97F4A7C15, 0xBB67AE8584CAA73B)
 
 
 def _mulhi(a: int, b: np.ndarray) -> np.ndarray:
     """The high 64 bits of the 128-bit product a * b (a a constant), from 32-bit halves."""
+    import numpy as np
+
+    u32, low = np.uint64(32), np.uint64(_M32)
     a_lo, a_hi = np.uint64(a & _M32), np.uint64(a >> 32)
-    b_lo, b_hi = b & _LOW, b >> _U32
+    b_lo, b_hi = b & low, b >> u32
     lo_lo, hi_lo = b_lo * a_lo, b_hi * a_lo
-    cross = (lo_lo >> _U32) + (hi_lo & _LOW) + b_lo * a_hi
-    return (hi_lo >> _U32) + (cross >> _U32) + b_hi * a_hi
+    cross = (lo_lo >> u32) + (hi_lo & low) + b_lo * a_hi
+    return (hi_lo >> u32) + (cross >> u32) + b_hi * a_hi
 
 
 def _philox_words(k0: np.ndarray, k1: np.ndarray, blocks: int) -> np.ndarray:
     """uint64 [N, 4 * blocks]: the first 4 * blocks outputs of `Philox(key=(k0, k1))` (counter 0, so block
     b is the Philox of counter b + 1: numpy bumps the counter before it computes a block)."""
+    import numpy as np
+
     n = len(k0)
     m0, m1 = (np.uint64(m) for m in _PHILOX_M)
+    w0, w1 = (np.uint64(w) for w in _PHILOX_W)
     k0 = np.repeat(k0, blocks)
     k1 = np.repeat(k1, blocks)
     c0 = np.tile(np.arange(1, blocks + 1, dtype=np.uint64), n)
     c1 = c2 = c3 = np.zeros(n * blocks, np.uint64)
     for r in range(10):
         if r:
-            k0 = k0 + _PHILOX_W[0]
-            k1 = k1 + _PHILOX_W[1]
+            k0 = k0 + w0
+            k1 = k1 + w1
         hi0, lo0 = _mulhi(_PHILOX_M[0], c0), c0 * m0
         hi1, lo1 = _mulhi(_PHILOX_M[1], c2), c2 * m1
         c0, c1, c2, c3 = hi1 ^ c1 ^ k0, lo1, hi0 ^ c3 ^ k1, lo0
@@ -191,12 +205,15 @@ def _draw_arrays(seed: int, indices: np.ndarray, attempts: np.ndarray, n_names: 
     `excluded` (int64) are excluded: (shader position int64 [N], time float32 [N], parameters float32
     [N, 4, 4], done bool [N]); where done is False the sample met more rejections in a row than its
     stream was computed for (its other values are then meaningless)."""
+    import numpy as np
+
+    u32, low = np.uint64(32), np.uint64(_M32)
     n = len(indices)
     seed_words = _int_words(seed)
     k0, k1 = np.empty(n, np.uint64), np.empty(n, np.uint64)
     # SeedSequence's entropy is the words of seed, index and attempt; an index or attempt of 2^32 or
     # more has two words, so samples are hashed in groups of one entropy length
-    wide_i, wide_a = indices >> _U32 != 0, attempts >> _U32 != 0
+    wide_i, wide_a = indices >> u32 != 0, attempts >> u32 != 0
     for wi in (False, True):
         for wa in (False, True):
             sel = np.flatnonzero((wide_i == wi) & (wide_a == wa))
@@ -204,9 +221,9 @@ def _draw_arrays(seed: int, indices: np.ndarray, attempts: np.ndarray, n_names: 
                 continue
             cols = [np.full(len(sel), w, np.uint32) for w in seed_words]
             for values, wide in ((indices[sel], wi), (attempts[sel], wa)):
-                cols.append((values & _LOW).astype(np.uint32))
+                cols.append((values & low).astype(np.uint32))
                 if wide:
-                    cols.append((values >> _U32).astype(np.uint32))
+                    cols.append((values >> u32).astype(np.uint32))
             k0[sel], k1[sel] = _seed_keys(np.stack(cols, axis=1))
     # 32-bit draws of a shader come from the 64-bit outputs, low half then high half; a bank of
     # one shader draws nothing (numpy returns the only value). The stream is made long enough that a
@@ -224,13 +241,13 @@ def _draw_arrays(seed: int, indices: np.ndarray, attempts: np.ndarray, n_names: 
         draws = 2 * (4 * blocks - _DOUBLES)  # as many as the stream has room for
         halves = words[:, :draws // 2]
         u = np.empty((n, draws), np.uint64)
-        u[:, 0::2] = halves & _LOW
-        u[:, 1::2] = halves >> _U32
+        u[:, 0::2] = halves & low
+        u[:, 1::2] = halves >> u32
         # Lemire's bounded integers (numpy's buffered_bounded_lemire_uint32, the path `integers` takes
         # for a bound below 2^32): m = u * bound, rejected while m's low word < (2^32 - bound) % bound
         m = u * np.uint64(rng_excl)
-        ok = (m & _LOW) >= np.uint64(threshold)
-        values = (m >> _U32).astype(np.int64)
+        ok = (m & low) >= np.uint64(threshold)
+        values = (m >> u32).astype(np.int64)
         if len(excluded):
             ok &= ~np.isin(values, excluded)
         done = ok.any(axis=1)

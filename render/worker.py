@@ -26,14 +26,18 @@ import time
 import traceback
 from collections import defaultdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from render import frames as F
 from render.bank import load_bank
 from render.checkcache import CheckCache, default_dir
-from render.params import draw_many
 from shards import format as fmt
+
+if TYPE_CHECKING:
+    import numpy as np
+
+# numpy, render.frames and render.params' draw_many are imported where they are used, in the worker:
+# the parent imports this module (for worker_main) and, rendering, needs none of them (~0.1 s of CPU a
+# process, bench/NOTES-render.md section 15).
 
 CHECK_SEED = 0x5EED
 
@@ -159,6 +163,11 @@ class _Worker:
     def check(self, name: str, n_frames: int) -> None:
         """Compile, warm up (llvmpipe compiles on first draw), then time n_frames frames; or the
         result stored for this source, renderer and size (`render.checkcache`)."""
+        import numpy as np
+
+        from render import frames as F
+        from render.params import draw_many
+
         shader = self.shaders[name]
         cache = self.caches.get(n_frames)
         if cache is None:
@@ -197,6 +206,11 @@ class _Worker:
 
     def frames(self, name: str, n: int, seed: int) -> None:
         """n good frames of one shader (degenerate draws skipped, up to 4n tries), as uint8 images."""
+        import numpy as np
+
+        from render import frames as F
+        from render.params import draw_many
+
         try:
             specs = draw_many(seed, list(range(4 * n)), [0] * (4 * n), [name], set())
             images = []
@@ -212,6 +226,9 @@ class _Worker:
             self.events.put(("frames", self.wid, name, exc.reason, exc.detail))
 
     def shard(self, job: dict) -> None:
+        from render import frames as F
+        from render.params import draw_many
+
         t0 = time.perf_counter()
         seed, excluded = job["seed"], frozenset(job["excluded"])
         size, k = self.settings["size"], self.settings["supersample"]
@@ -280,12 +297,16 @@ STATIC_PROBES = 16
 
 def _all_alike(images: np.ndarray) -> bool:
     """uint8 [n, H, W, 3] with n >= 2: is every image within STATIC_TOLERANCE of the first?"""
+    import numpy as np
+
     diff = np.abs(images.astype(np.int16) - images[:1].astype(np.int16))
     return len(images) >= 2 and int(diff.max()) <= STATIC_TOLERANCE
 
 
 def _table(specs) -> np.ndarray:
     """The sample table (`render.context.uniform_table`) of specs: their time and parameter vectors."""
+    import numpy as np
+
     return np.array([((s.time, 0.0, 0.0, 0.0),) + s.params for s in specs], np.float32)
 
 

@@ -18,9 +18,10 @@ import tarfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Iterable, Iterator
+from typing import TYPE_CHECKING, BinaryIO, Iterable, Iterator
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 from shards.manifest import (FORMAT, FORMAT_VERSION, MANIFEST, ShardFormatError, check_manifest,  # noqa: F401
                              parse_manifest, read_manifest, write_manifest)
@@ -249,7 +250,9 @@ def decode_image(png: bytes, where: str, size: int | None = None) -> np.ndarray:
     MAX_IMAGE_SIDE when the set does not say), is refused before any pixel is decompressed, so a
     decompression bomb costs nothing.
     """
-    from PIL import Image  # here, not at the top: only reading needs Pillow, writing a shard does not (~75 ms a process)
+    # here, not at the top: only reading needs Pillow and numpy, not a render's parent or its shard writing
+    import numpy as np
+    from PIL import Image
 
     try:
         with warnings.catch_warnings():   # the size is checked right here, against the set's

@@ -217,6 +217,26 @@ def test_render_modules_import_no_cycle():
     assert not cycles, f"import cycles through {cycles}"
 
 
+def test_a_render_parent_imports_neither_numpy_nor_pillow(small_bank, tmp_path):
+    """Only the worker draws, checks and encodes: the parent process of a render (the CLI and render_set)
+    loads neither numpy nor Pillow (~0.1 s of CPU per process, bench/NOTES-render.md section 15)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from render.run import RenderConfig, render_set\n"
+        "import render.cli\n"
+        f"render_set(RenderConfig(bank={str(small_bank)!r}, out={str(tmp_path / 'set')!r}, count=10, size=8, "
+        "shard_size=5, workers=1))\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'numpy', 'PIL'}))\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip().splitlines()[-1] == "[]"
+    assert (tmp_path / "set" / "manifest.json").exists()
+
+
 # ---- tar ----
 
 def test_shard_bytes_equal_what_tarfile_writes(tmp_path):
