@@ -328,6 +328,18 @@ def test_atlas_checks_give_the_images_and_reasons_of_per_frame_checks():
         got = F.finish_atlas(atlas.copy(), n, px, k)
         assert np.array_equal(want[0], got[0]) and want[1] == got[1], (px, k, n)
         assert got[1][0] == "constant" and (n < 3 or got[1][1:3] == ["nonfinite", "nonfinite"])
+    # all finite (the sum test alone), finite values whose float32 sum overflows (the per-value test
+    # finds them finite), a NaN only in an unused tile
+    for case in ("finite", "overflow", "unused"):
+        px, per, n = 8, 4, 7
+        atlas = (rng.standard_normal((2 * px, per * px, 3)) * 0.7 + 0.5).astype(np.float32)
+        if case == "overflow":
+            atlas[::2, ::3, 1] = 3e38
+        if case == "unused":
+            atlas[-1, -1, 0] = np.nan
+        want = F.finish(F.untile(atlas, n, px), 1)
+        got = F.finish_atlas(atlas.copy(), n, px, 1)
+        assert np.array_equal(want[0], got[0]) and want[1] == got[1] and "nonfinite" not in got[1], case
     # untile: tile i is at row block i // cols from the bottom, rows flipped to top-down
     atlas = np.arange(2 * 2 * 3 * 2 * 1, dtype=np.float32).reshape(4, 6, 1)  # 2 rows x 3 cols of 2 px tiles
     frames = F.untile(atlas, 5, 2)
