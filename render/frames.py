@@ -91,7 +91,11 @@ def near_constant(images: np.ndarray) -> np.ndarray:
     if m > 2 ** 20 or limit != int(limit):
         return flat.std(axis=1) < MIN_STD
     total = flat.sum(axis=1, dtype=np.int64)
-    squares = np.square(flat.astype(np.uint16)).sum(axis=1, dtype=np.int64)  # 255^2 fits in uint16
+    # 255^2 fits in uint16; squared a block of images at a time: a whole atlas's uint16 copy (6 MB at
+    # 32 px) was fresh memory every shard, and zeroing its pages cost the kernel more than the squares
+    step = max(1, (1 << 18) // m)
+    squares = np.concatenate([np.square(flat[i:i + step], dtype=np.uint16).sum(axis=1, dtype=np.int64)
+                              for i in range(0, len(flat), step)])
     spread = m * squares - total * total
     constant = spread < int(limit)
     tie = spread == int(limit)

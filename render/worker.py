@@ -19,6 +19,7 @@ Events (worker -> parent): ("ready", wid, renderer_info, bank_names)
 """
 from __future__ import annotations
 
+import gc
 import json
 import os
 import signal
@@ -87,6 +88,9 @@ def worker_main(wid: int, settings: dict, tasks, conn, beat) -> None:
                                f"(hash {bank.hash[:12]} != {settings['bank_hash'][:12]})")
         gl = GLRenderer(settings["size"] * settings["supersample"], settings.get("egl_device"))
         state = _Worker(wid, settings, bank, gl, events, beat)
+        # What start-up made (modules, the bank, the GL objects) lives as long as the worker: out of the
+        # garbage collector's full passes, which a shard's records otherwise trigger over all of it
+        gc.freeze()
         events.put(("ready", wid, gl.info, bank.names))
     except Exception as exc:
         events.put(("failed", wid, _failure(exc, "start")))
