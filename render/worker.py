@@ -79,6 +79,9 @@ def worker_main(wid: int, settings: dict, tasks, conn, beat) -> None:
     os.environ.setdefault("glsl_zero_init", "true")
     if settings["workers"] > 1:
         os.environ.setdefault("LP_NUM_THREADS", "1")
+    # numpy is not imported yet (render.worker does not import it): the worker does no linear algebra,
+    # so OpenBLAS need not start a thread per core that then polls beside the rasteriser
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     try:
         from render.context import GLRenderer
 
