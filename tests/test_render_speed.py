@@ -262,6 +262,21 @@ def test_shard_bytes_equal_what_tarfile_writes(tmp_path):
         assert entry["bytes"] == len(ref.getvalue()) and entry["count"] == len(chosen)
 
 
+def test_dumps_record_is_json_dumps_with_the_format_s_options():
+    """dumps_record keeps one encoder instead of json.dumps building one per record: the same bytes."""
+    from shards import format as fmt
+
+    rng = np.random.default_rng(3)
+    records = [{"index": 7, "shader": "st_é\u2603\"q", "time": 1e-7, "params": [[0.1, 2.5e300, -0.0, 1 / 3]] * 4,
+                "nested": {"b": [1, True, None], "a": "x"}, "big": 2 ** 70}]
+    records += [{"index": i, "time": float(np.float32(rng.random() * 60)), "params": rng.random((4, 4)).tolist(),
+                 "seed": int(rng.integers(1 << 62)), "shader": f"s{i}"} for i in range(200)]
+    for r in records:
+        assert fmt.dumps_record(r) == json.dumps(r, sort_keys=True, separators=(",", ":"), allow_nan=False).encode()
+    with pytest.raises(ValueError):
+        fmt.dumps_record({"time": float("nan")})
+
+
 def test_shard_bytes_equal_what_tarfile_writes_when_written_in_chunks(tmp_path, monkeypatch):
     """write_shard joins, hashes and writes members in chunks of WRITE_CHUNK bytes: a chunk boundary
     anywhere gives the same bytes and sha256 as one chunk."""
