@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing as mp
 import os
+import shutil
 import tempfile
 import threading
 import time
@@ -110,8 +111,13 @@ def main(bank_path: str, size: int, supersample: int, count: int, first: int | N
              "out_dir": str(out), "name": fmt.shard_name(k), "shard": k}
             for k, (a, c) in enumerate(fmt.shard_ranges(count, shard_size))]
     t = time.process_time()
-    for job in jobs:
-        worker.shard(job)
+    try:
+        for job in jobs:
+            worker.shard(job)
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+        if first:
+            shutil.rmtree(Path(bank_path).parent, ignore_errors=True)
     send.send(None)
     reader.join()
     total = time.process_time() - t
