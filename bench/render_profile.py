@@ -114,13 +114,13 @@ def main(bank_path: str, size: int, supersample: int, count: int, first: int | N
     try:
         for job in jobs:
             worker.shard(job)
-    finally:
+        send.send(None)
+        reader.join()
+        total = time.process_time() - t
+    finally:  # after the timing
         shutil.rmtree(out, ignore_errors=True)
         if first:
             shutil.rmtree(Path(bank_path).parent, ignore_errors=True)
-    send.send(None)
-    reader.join()
-    total = time.process_time() - t
     print(f"{count / total:.0f} images/s of CPU, {total / count * 1e6:.0f} us per image "
           f"({len(set(excluded))} shaders excluded, check {check_s:.1f} s wall)")
     nested = sum(v for k, v in spent.items() if k.startswith("  "))
