@@ -6,7 +6,7 @@ programs are compiled before the timed shards (set SHADERKD_CHECK_CACHE=off, or 
 leaves the compiling to the first shard). Events go over a real pipe to a thread that reads them (the
 parent's side of the IPC), so "events (IPC)" is what a worker and its parent pay per event.
 
-Stages: sample parameters (`params.draw`); draw calls (the table upload and GL calls, shading is
+Stages: sample parameters (`params.draw`, now `params.draw_many`); draw calls (the table upload and GL calls, shading is
 asynchronous); shading (the waits for the rasteriser, `ctx.finish`); read-back (`fbo.read`); de-tile
 (atlas -> frames copy); checks + resolve (`frames.finish`); PNG; tar (`write_shard`); events; the
 rest (records, loop). bench/NOTES-render.md, sections 4 and 11.
@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing as mp
 import os
+import shutil
 import tempfile
 import threading
 import time
@@ -29,6 +30,8 @@ os.environ.setdefault("LP_NUM_THREADS", "1")
 os.environ.setdefault("glsl_zero_init", "true")
 
 import render.context as C  # noqa: E402
+import render.frames as F  # noqa: E402
+import render.params as P  # noqa: E402
 import render.worker as W  # noqa: E402
 from render.bank import load_bank  # noqa: E402
 from shards import format as fmt  # noqa: E402
@@ -88,18 +91,19 @@ def main(bank_path: str, size: int, supersample: int, count: int, first: int | N
     excluded += [n for n in bank.names if not bank.by_name()[n].usable]
     reader = threading.Thread(target=drain, daemon=True)
     reader.start()
-    wrap(W, "draw", "sample parameters (params.draw)")
+    wrap(W, "draw", "sample parameters (params.draw)")  # old code: imported by render.worker
+    wrap(P, "draw_many", "sample parameters (params.draw)")  # new: imported where it is used
     wrap(gl, "_draw_atlas", "draw + read-back (old: + de-tile)")
     wrap(gl.ctx, "finish", "  of which shading (ctx.finish)")
     wrap(gl.fbo, "read", "  of which read-back (fbo.read)")
     wrap(gl.fbo, "read_into", "  of which read-back (fbo.read)")
-    if hasattr(W.F, "finish_atlas"):
-        wrap(W.F, "finish_atlas", "checks + resolve (+ de-tile)")
-        wrap(W.F, "encode_pngs", "PNG")
+    if hasattr(F, "finish_atlas"):
+        wrap(F, "finish_atlas", "checks + resolve (+ de-tile)")
+        wrap(F, "encode_pngs", "PNG")
     else:
-        wrap(W.F, "finish", "checks + resolve (+ de-tile)")
-        wrap(W.F, "encode_png", "PNG")
-    wrap(W.fmt, "write_shard", "tar (write_shard)")
+        wrap(F, "finish", "checks + resolve (+ de-tile)")
+        wrap(F, "encode_png", "PNG")
+    wrap(fmt, "write_shard", "tar (write_shard)")
     wrap(Channel, "put", "events (IPC, both ends)")
     out = Path(tempfile.mkdtemp(prefix="shaderkd-profile-"))
     (out / fmt.PARTS_DIR).mkdir()
@@ -107,11 +111,16 @@ def main(bank_path: str, size: int, supersample: int, count: int, first: int | N
              "out_dir": str(out), "name": fmt.shard_name(k), "shard": k}
             for k, (a, c) in enumerate(fmt.shard_ranges(count, shard_size))]
     t = time.process_time()
-    for job in jobs:
-        worker.shard(job)
-    send.send(None)
-    reader.join()
-    total = time.process_time() - t
+    try:
+        for job in jobs:
+            worker.shard(job)
+        send.send(None)
+        reader.join()
+        total = time.process_time() - t
+    finally:  # after the timing
+        shutil.rmtree(out, ignore_errors=True)
+        if first:
+            shutil.rmtree(Path(bank_path).parent, ignore_errors=True)
     print(f"{count / total:.0f} images/s of CPU, {total / count * 1e6:.0f} us per image "
           f"({len(set(excluded))} shaders excluded, check {check_s:.1f} s wall)")
     nested = sum(v for k, v in spent.items() if k.startswith("  "))

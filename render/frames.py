@@ -11,7 +11,6 @@ import zlib
 
 import numpy as np
 import deflate
-from PIL import Image
 
 # A frame whose 8-bit pixel values have a standard deviation below this is "near-constant".
 MIN_STD = 2.0
@@ -53,15 +52,25 @@ def finish_atlas(atlas: np.ndarray, n: int, px: int, supersample: int) -> tuple[
     the uint8 images are cut out: a quarter of the bytes the float frames would be."""
     if supersample != 1:
         return finish(untile(atlas, n, px), supersample)
-    finite = np.isfinite(atlas)
     rows, cols = atlas.shape[0] // px, atlas.shape[1] // px
-    tile_finite = finite.reshape(rows, px, cols, px, 3).all(axis=(1, 3, 4)).ravel()[:n]
-    if not tile_finite.all():
-        np.copyto(atlas, 0.0, where=~finite)
+    # A NaN or an infinity anywhere makes the sum NaN or infinite, so a finite sum means every value is
+    # finite: one read of the atlas, no mask (a sum that overflows takes the per-value test).
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = atlas.sum()
+    if np.isfinite(total):
+        tile_finite = np.ones(n, bool)
+    else:
+        finite = np.isfinite(atlas)
+        tile_finite = finite.reshape(rows, px, cols, px, 3).all(axis=(1, 3, 4)).ravel()[:n]
+        if not tile_finite.all():
+            np.copyto(atlas, 0.0, where=~finite)
     np.clip(atlas, 0.0, 1.0, out=atlas)
     np.multiply(atlas, np.float32(255.0), out=atlas)
-    np.rint(atlas, out=atlas)  # already within [0, 255]: `finish`'s second clip changes nothing
-    images = untile(atlas.astype(np.uint8), n, px)
+    # rounded in float32, then cast to uint8 as astype casts; already within [0, 255], so `finish`'s second
+    # clip changes nothing (a NaN left in an unused tile casts to some value, never used)
+    with np.errstate(invalid="ignore"):
+        pixels = np.rint(atlas, out=np.empty(atlas.shape, np.uint8), casting="unsafe")
+    images = untile(pixels, n, px)
     constant = near_constant(images)
     reasons = ["nonfinite" if not f else ("constant" if c else "")
                for f, c in zip(tile_finite.tolist(), constant.tolist())]
@@ -82,7 +91,11 @@ def near_constant(images: np.ndarray) -> np.ndarray:
     if m > 2 ** 20 or limit != int(limit):
         return flat.std(axis=1) < MIN_STD
     total = flat.sum(axis=1, dtype=np.int64)
-    squares = np.square(flat.astype(np.uint16)).sum(axis=1, dtype=np.int64)  # 255^2 fits in uint16
+    # 255^2 fits in uint16; squared a block of images at a time: a whole atlas's uint16 copy (6 MB at
+    # 32 px) was fresh memory every shard, and zeroing its pages cost the kernel more than the squares
+    step = max(1, (1 << 18) // m)
+    squares = np.concatenate([np.square(flat[i:i + step], dtype=np.uint16).sum(axis=1, dtype=np.int64)
+                              for i in range(0, len(flat), step)])
     spread = m * squares - total * total
     constant = spread < int(limit)
     tie = spread == int(limit)
@@ -140,6 +153,8 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
 
 
 def decode_png(data: bytes) -> np.ndarray:
+    from PIL import Image  # here, not at the top: a render worker writes PNGs, it never reads one
+
     with Image.open(io.BytesIO(data)) as im:
         im.load()
         return np.asarray(im)

@@ -19,6 +19,7 @@ Events (worker -> parent): ("ready", wid, renderer_info, bank_names)
 """
 from __future__ import annotations
 
+import gc
 import json
 import os
 import signal
@@ -26,14 +27,18 @@ import time
 import traceback
 from collections import defaultdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from render import frames as F
 from render.bank import load_bank
 from render.checkcache import CheckCache, default_dir
-from render.params import draw
 from shards import format as fmt
+
+if TYPE_CHECKING:
+    import numpy as np
+
+# numpy, render.frames and render.params' draw_many are imported where they are used, in the worker:
+# the parent imports this module (for worker_main) and, rendering, needs none of them (~0.1 s of CPU a
+# process, bench/NOTES-render.md section 15).
 
 CHECK_SEED = 0x5EED
 
@@ -74,6 +79,9 @@ def worker_main(wid: int, settings: dict, tasks, conn, beat) -> None:
     os.environ.setdefault("glsl_zero_init", "true")
     if settings["workers"] > 1:
         os.environ.setdefault("LP_NUM_THREADS", "1")
+    # numpy is not imported yet (render.worker does not import it): the worker does no linear algebra,
+    # so OpenBLAS need not start a thread per core that then polls beside the rasteriser
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     try:
         from render.context import GLRenderer
 
@@ -83,6 +91,9 @@ def worker_main(wid: int, settings: dict, tasks, conn, beat) -> None:
                                f"(hash {bank.hash[:12]} != {settings['bank_hash'][:12]})")
         gl = GLRenderer(settings["size"] * settings["supersample"], settings.get("egl_device"))
         state = _Worker(wid, settings, bank, gl, events, beat)
+        # What start-up made (modules, the bank, the GL objects) lives as long as the worker: out of the
+        # garbage collector's full passes, which a shard's records otherwise trigger over all of it
+        gc.freeze()
         events.put(("ready", wid, gl.info, bank.names))
     except Exception as exc:
         events.put(("failed", wid, _failure(exc, "start")))
@@ -159,6 +170,11 @@ class _Worker:
     def check(self, name: str, n_frames: int) -> None:
         """Compile, warm up (llvmpipe compiles on first draw), then time n_frames frames; or the
         result stored for this source, renderer and size (`render.checkcache`)."""
+        import numpy as np
+
+        from render import frames as F
+        from render.params import draw_many
+
         shader = self.shaders[name]
         cache = self.caches.get(n_frames)
         if cache is None:
@@ -169,7 +185,7 @@ class _Worker:
             self.events.put(("checked", self.wid, name, hit["status"], hit["detail"], hit["ms"]))
             return
         try:
-            specs = [draw(CHECK_SEED, i, 0, [name], set()) for i in range(n_frames + 1)]
+            specs = draw_many(CHECK_SEED, list(range(n_frames + 1)), [0] * (n_frames + 1), [name], set())
             uniforms = [_uniforms(s) for s in specs]
             warm = self.draw_frames(name, uniforms[:1])
             t0 = time.perf_counter()
@@ -177,8 +193,8 @@ class _Worker:
             ms = 1000.0 * (time.perf_counter() - t0) / n_frames
             images, reasons = F.finish(np.concatenate([warm, frames]), self.settings["supersample"])
             if _all_alike(images):  # a suspect: only suspects pay for the draws that make sure
-                probes = [_uniforms(draw(CHECK_SEED, i, 0, [name], set()))
-                          for i in range(n_frames + 1, n_frames + 1 + STATIC_PROBES)]
+                probes = [_uniforms(s) for s in draw_many(CHECK_SEED, list(range(n_frames + 1, n_frames + 1 + STATIC_PROBES)),
+                                                          [0] * STATIC_PROBES, [name], set())]
                 images = np.concatenate([images, F.finish(self.draw_frames(name, probes), self.settings["supersample"])[0]])
             if _all_alike(images):  # as deterministic as the rest, so cached too (bench/NOTES-render.md, section 11)
                 detail = (f"the same image for all {len(images)} test draws of time and parameters: it ignores them "
@@ -197,8 +213,13 @@ class _Worker:
 
     def frames(self, name: str, n: int, seed: int) -> None:
         """n good frames of one shader (degenerate draws skipped, up to 4n tries), as uint8 images."""
+        import numpy as np
+
+        from render import frames as F
+        from render.params import draw_many
+
         try:
-            specs = [draw(seed, i, 0, [name], set()) for i in range(4 * n)]
+            specs = draw_many(seed, list(range(4 * n)), [0] * (4 * n), [name], set())
             images = []
             for start in range(0, len(specs), n):
                 chunk = specs[start:start + n]
@@ -212,6 +233,9 @@ class _Worker:
             self.events.put(("frames", self.wid, name, exc.reason, exc.detail))
 
     def shard(self, job: dict) -> None:
+        from render import frames as F
+        from render.params import draw_many
+
         t0 = time.perf_counter()
         seed, excluded = job["seed"], frozenset(job["excluded"])
         size, k = self.settings["size"], self.settings["supersample"]
@@ -223,8 +247,7 @@ class _Worker:
         families = {name: shader.family for name, shader in self.shaders.items()}
         while pending:
             by_shader: dict[str, list] = defaultdict(list)
-            for i in pending:
-                spec = draw(seed, i, attempts[i], self.names, excluded)
+            for spec in draw_many(seed, pending, [attempts[i] for i in pending], self.names, excluded):
                 by_shader[spec.shader].append(spec)
             pending = []
             names = sorted(by_shader)
@@ -281,12 +304,16 @@ STATIC_PROBES = 16
 
 def _all_alike(images: np.ndarray) -> bool:
     """uint8 [n, H, W, 3] with n >= 2: is every image within STATIC_TOLERANCE of the first?"""
+    import numpy as np
+
     diff = np.abs(images.astype(np.int16) - images[:1].astype(np.int16))
     return len(images) >= 2 and int(diff.max()) <= STATIC_TOLERANCE
 
 
 def _table(specs) -> np.ndarray:
     """The sample table (`render.context.uniform_table`) of specs: their time and parameter vectors."""
+    import numpy as np
+
     return np.array([((s.time, 0.0, 0.0, 0.0),) + s.params for s in specs], np.float32)
 
 

@@ -18,10 +18,10 @@ import tarfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Iterable, Iterator
+from typing import TYPE_CHECKING, BinaryIO, Iterable, Iterator
 
-import numpy as np
-from PIL import Image
+if TYPE_CHECKING:
+    import numpy as np
 
 from shards.manifest import (FORMAT, FORMAT_VERSION, MANIFEST, ShardFormatError, check_manifest,  # noqa: F401
                              parse_manifest, read_manifest, write_manifest)
@@ -46,8 +46,16 @@ def shard_ranges(count: int, shard_size: int) -> list[tuple[int, int]]:
     return [(a, min(shard_size, count - a)) for a in range(0, count, shard_size)]
 
 
+# json.dumps(record, sort_keys=True, separators=(",", ":"), allow_nan=False) without building an encoder
+# per call: json.dumps builds exactly this JSONEncoder for those arguments and calls its encode.
+_RECORD_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
 def dumps_record(record: dict) -> bytes:
-    return json.dumps(record, sort_keys=True, separators=(",", ":"), allow_nan=False).encode()
+    return _RECORD_ENCODER.encode(record).encode()
+
+
+WRITE_CHUNK = 4 << 20   # bytes of members joined, hashed and written at once
 
 
 def write_shard(path: Path, samples: Iterable[tuple[int, bytes, dict]]) -> dict:
@@ -60,9 +68,19 @@ def write_shard(path: Path, samples: Iterable[tuple[int, bytes, dict]]) -> dict:
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
     digest = hashlib.sha256()
-    first, count = None, 0
+    first, count, size = None, 0, 0
     with open(tmp, "wb") as raw:
-        hashing = _HashingWriter(raw, digest)
+        parts, held = [], 0
+
+        def flush():
+            nonlocal size, held
+            block = b"".join(parts)
+            digest.update(block)
+            raw.write(block)
+            size += len(block)
+            parts.clear()
+            held = 0
+
         last = -1
         for index, png, record in samples:
             if index <= last:
@@ -71,49 +89,41 @@ def write_shard(path: Path, samples: Iterable[tuple[int, bytes, dict]]) -> dict:
             first = index if first is None else first
             key = key_of(index)
             meta = dumps_record(record)
-            hashing.write(b"".join((_ustar_header(f"{key}.png", len(png)), png, bytes(-len(png) % 512),
-                                    _ustar_header(f"{key}.json", len(meta)), meta, bytes(-len(meta) % 512))))
+            n_png, n_meta = len(png), len(meta)
+            parts += (_ustar_header(key + ".png", n_png), png, _PAD[-n_png % 512],
+                      _ustar_header(key + ".json", n_meta), meta, _PAD[-n_meta % 512])
+            held += n_png + n_meta
             count += 1
+            if held >= WRITE_CHUNK:
+                flush()
         # the end of the archive as tarfile writes it: two zero blocks, then zeros to a whole record
-        hashing.write(bytes(1024 + (-(hashing.size + 1024) % tarfile.RECORDSIZE)))
+        parts.append(bytes(1024 + (-(size + sum(map(len, parts)) + 1024) % tarfile.RECORDSIZE)))
+        flush()
         raw.flush()
         os.fsync(raw.fileno())
-        size = hashing.size
     os.replace(tmp, path)
     return {"name": path.name, "first_index": first, "count": count, "sha256": digest.hexdigest(), "bytes": size}
 
 
+_PAD = [bytes(n) for n in range(512)]
+# The ustar header of a member as tarfile wrote it (mode 0444, uid/gid 0, no user names, mtime 0),
+# around its name, size and checksum: bytes 100-124 (mode, uid, gid), 136-148 (mtime), and from 156
+# (type "0", no link name, magic "ustar\0" version "00", empty user and group names and prefix).
+_HEADER_MODE = b"0000444\x000000000\x000000000\x00"
+_HEADER_MTIME = b"00000000000\x00"
+_HEADER_TAIL = b"0" + bytes(100) + b"ustar\x0000" + bytes(247)
+# the checksum counts its own field as 8 spaces
+_HEADER_SUM = sum(_HEADER_MODE) + sum(_HEADER_MTIME) + 8 * ord(" ") + sum(_HEADER_TAIL)
+
+
 def _ustar_header(name: str, size: int) -> bytes:
-    """The ustar header of a member: the 512 bytes tarfile wrote for it (mode 0444, uid/gid 0, no user
-    names, mtime 0), built directly: tarfile's header code took a fifth of a render worker's time per
-    image (bench/NOTES-render.md). tests/test_render_speed.py compares the bytes with tarfile's."""
-    h = bytearray(512)
-    h[0:len(name)] = name.encode("ascii")  # keys are digits: always short ASCII names
-    h[100:124] = b"0000444\x000000000\x000000000\x00"  # mode, uid, gid
-    h[124:136] = b"%011o\x00" % size
-    h[136:148] = b"00000000000\x00"  # mtime 0
-    h[148:157] = b"        0"  # checksum field counted as spaces; type: regular file
-    h[257:265] = b"ustar\x0000"
-    h[148:156] = b"%06o\x00 " % sum(h)
-    return bytes(h)
-
-
-class _HashingWriter(io.RawIOBase):
-    """File-like wrapper that hashes what passes through (so a shard is hashed while written)."""
-
-    def __init__(self, raw, digest):
-        self.raw, self.digest, self.size = raw, digest, 0
-
-    def writable(self):
-        return True
-
-    def tell(self):
-        return self.size
-
-    def write(self, b):
-        self.digest.update(b)
-        self.size += len(b)
-        return self.raw.write(b)
+    """The ustar header of a member: the 512 bytes tarfile wrote for it, built from constant pieces:
+    tarfile's header code took a fifth of a render worker's time per image (bench/NOTES-render.md).
+    tests/test_render_speed.py compares the bytes with tarfile's."""
+    raw = name.encode("ascii")  # keys are digits: always short ASCII names
+    field = b"%011o\x00" % size
+    return b"".join((raw, _PAD[100 - len(raw)], _HEADER_MODE, field, _HEADER_MTIME,
+                     b"%06o\x00 " % (_HEADER_SUM + sum(raw) + sum(field)), _HEADER_TAIL))
 
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
@@ -240,6 +250,10 @@ def decode_image(png: bytes, where: str, size: int | None = None) -> np.ndarray:
     MAX_IMAGE_SIDE when the set does not say), is refused before any pixel is decompressed, so a
     decompression bomb costs nothing.
     """
+    # here, not at the top: only reading needs Pillow and numpy, not a render's parent or its shard writing
+    import numpy as np
+    from PIL import Image
+
     try:
         with warnings.catch_warnings():   # the size is checked right here, against the set's
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)

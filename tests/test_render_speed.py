@@ -217,6 +217,26 @@ def test_render_modules_import_no_cycle():
     assert not cycles, f"import cycles through {cycles}"
 
 
+def test_a_render_parent_imports_neither_numpy_nor_pillow(small_bank, tmp_path):
+    """Only the worker draws, checks and encodes: the parent process of a render (the CLI and render_set)
+    loads neither numpy nor Pillow (~0.1 s of CPU per process, bench/NOTES-render.md section 15)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from render.run import RenderConfig, render_set\n"
+        "import render.cli\n"
+        f"render_set(RenderConfig(bank={str(small_bank)!r}, out={str(tmp_path / 'set')!r}, count=10, size=8, "
+        "shard_size=5, workers=1))\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'numpy', 'PIL'}))\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip().splitlines()[-1] == "[]"
+    assert (tmp_path / "set" / "manifest.json").exists()
+
+
 # ---- tar ----
 
 def test_shard_bytes_equal_what_tarfile_writes(tmp_path):
@@ -242,6 +262,67 @@ def test_shard_bytes_equal_what_tarfile_writes(tmp_path):
         assert entry["bytes"] == len(ref.getvalue()) and entry["count"] == len(chosen)
 
 
+def test_dumps_record_is_json_dumps_with_the_format_s_options():
+    """dumps_record keeps one encoder instead of json.dumps building one per record: the same bytes."""
+    from shards import format as fmt
+
+    rng = np.random.default_rng(3)
+    records = [{"index": 7, "shader": "st_é\u2603\"q", "time": 1e-7, "params": [[0.1, 2.5e300, -0.0, 1 / 3]] * 4,
+                "nested": {"b": [1, True, None], "a": "x"}, "big": 2 ** 70}]
+    records += [{"index": i, "time": float(np.float32(rng.random() * 60)), "params": rng.random((4, 4)).tolist(),
+                 "seed": int(rng.integers(1 << 62)), "shader": f"s{i}"} for i in range(200)]
+    for r in records:
+        assert fmt.dumps_record(r) == json.dumps(r, sort_keys=True, separators=(",", ":"), allow_nan=False).encode()
+    with pytest.raises(ValueError):
+        fmt.dumps_record({"time": float("nan")})
+
+
+def test_shard_bytes_equal_what_tarfile_writes_when_written_in_chunks(tmp_path, monkeypatch):
+    """write_shard joins, hashes and writes members in chunks of WRITE_CHUNK bytes: a chunk boundary
+    anywhere gives the same bytes and sha256 as one chunk."""
+    import hashlib
+
+    from shards import format as fmt
+
+    rng = np.random.default_rng(2)
+    samples = [(i, rng.integers(0, 256, int(n), dtype=np.uint8).tobytes(), {"index": i, "t": float(n) / 7})
+               for i, n in enumerate(rng.integers(0, 3000, 40))]
+    one = fmt.write_shard(tmp_path / "one.tar", samples)
+    for chunk in (1, 700, 5000):
+        monkeypatch.setattr(fmt, "WRITE_CHUNK", chunk)
+        entry = fmt.write_shard(tmp_path / f"c{chunk}.tar", samples)
+        data = (tmp_path / f"c{chunk}.tar").read_bytes()
+        assert data == (tmp_path / "one.tar").read_bytes()
+        assert entry["sha256"] == one["sha256"] == hashlib.sha256(data).hexdigest() and entry["bytes"] == len(data)
+
+
+def test_a_rendered_shard_is_what_tarfile_writes_for_its_members(small_bank, tmp_path):
+    """Every shard of a rendered set, byte for byte the archive tarfile writes for its members (names,
+    PNG and JSON bytes) with the format's fixed metadata, and each record what dumps_record writes."""
+    import io
+    import tarfile
+
+    from shards import format as fmt
+
+    out = tmp_path / "set"
+    render_set(RenderConfig(bank=str(small_bank), out=str(out), count=60, size=16, shard_size=25, workers=1))
+    paths = fmt.shard_paths(out)
+    assert len(paths) == 3
+    for path in paths:
+        data = path.read_bytes()
+        ref = io.BytesIO()
+        with tarfile.open(fileobj=io.BytesIO(data)) as src, \
+                tarfile.open(fileobj=ref, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+            for member in src:
+                body = src.extractfile(member).read()
+                if member.name.endswith(".json"):
+                    assert body == fmt.dumps_record(json.loads(body))
+                info = tarfile.TarInfo(member.name)
+                info.size, info.mtime, info.mode, info.uid, info.gid, info.uname, info.gname = len(body), 0, 0o444, 0, 0, "", ""
+                tar.addfile(info, io.BytesIO(body))
+        assert data == ref.getvalue(), path.name
+
+
 # ---- per atlas: checks, resolve and PNG over all tiles at once ----
 
 def test_atlas_checks_give_the_images_and_reasons_of_per_frame_checks():
@@ -262,6 +343,18 @@ def test_atlas_checks_give_the_images_and_reasons_of_per_frame_checks():
         got = F.finish_atlas(atlas.copy(), n, px, k)
         assert np.array_equal(want[0], got[0]) and want[1] == got[1], (px, k, n)
         assert got[1][0] == "constant" and (n < 3 or got[1][1:3] == ["nonfinite", "nonfinite"])
+    # all finite (the sum test alone), finite values whose float32 sum overflows (the per-value test
+    # finds them finite), a NaN only in an unused tile
+    for case in ("finite", "overflow", "unused"):
+        px, per, n = 8, 4, 7
+        atlas = (rng.standard_normal((2 * px, per * px, 3)) * 0.7 + 0.5).astype(np.float32)
+        if case == "overflow":
+            atlas[::2, ::3, 1] = 3e38
+        if case == "unused":
+            atlas[-1, -1, 0] = np.nan
+        want = F.finish(F.untile(atlas, n, px), 1)
+        got = F.finish_atlas(atlas.copy(), n, px, 1)
+        assert np.array_equal(want[0], got[0]) and want[1] == got[1] and "nonfinite" not in got[1], case
     # untile: tile i is at row block i // cols from the bottom, rows flipped to top-down
     atlas = np.arange(2 * 2 * 3 * 2 * 1, dtype=np.float32).reshape(4, 6, 1)  # 2 rows x 3 cols of 2 px tiles
     frames = F.untile(atlas, 5, 2)
