@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import platform
 import statistics
 import sys
 from concurrent.futures import ProcessPoolExecutor
@@ -33,6 +32,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import quality  # noqa: E402  (bench/quality.py: the same runs, one budget at a time)
+from shaderkd.machine import cpu_model  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 METHODS = ("shader", "real-kd", "dfad")
@@ -98,20 +98,12 @@ def write_table(rows: list[dict], summary: list[dict], args, path: Path) -> None
         lines.append(f"| {method} | " + " | ".join(cells) + " |")
     lines += ["", "Wall time: one run's training, mean over seeds, with "
               f"{args.jobs} run(s) at a time on this machine (loading and final scoring not counted).", "",
-              f"Machine: {_cpu()}, {os.cpu_count()} cores, torch {torch.__version__}, "
+              f"Machine: {cpu_model()}, {os.cpu_count()} cores, torch {torch.__version__}, "
               f"{args.threads or 'default'} torch thread(s) per run.", "",
               "Command: `" + " ".join(["python bench/budget.py", f"--task {args.task}", "--budgets",
                                        *map(str, budgets), f"--batch-size {args.batch_size}", "--seeds",
                                        *map(str, args.seeds), "--methods", *args.methods]) + "`", ""]
     path.write_text("\n".join(lines))
-
-
-def _cpu() -> str:
-    try:
-        from shaderkd.machine import cpu_model
-        return cpu_model()
-    except Exception:   # the bench still writes its table without the model name
-        return platform.processor() or platform.machine()
 
 
 def plot(rows: list[dict], summary: list[dict], args, path: Path) -> None:
