@@ -136,6 +136,30 @@ def test_kill_9_of_one_rank_ends_the_job_and_the_same_command_resumes(world, run
     assert diff < RESUME_TOLERANCE, f"the resumed run differs from the uninterrupted one by {diff:.3g}"
 
 
+class _Stop(Exception):
+    pass
+
+
+@pytest.mark.slow
+def test_a_run_resumed_with_another_number_of_processes_continues_the_same_batches(world, runs, tmp_path):
+    """12 steps in one process, then the same command with 2 processes to the end: the global batch order
+    and every draw continue (they do not depend on the world size), so the student is the uninterrupted
+    one-process student up to the 2-process reduction order."""
+    moved = tmp_path / "moved"
+
+    def stop(event):
+        if event.get("event") == "step" and event["step"] > 12:
+            raise _Stop
+
+    with pytest.raises(_Stop):
+        distill(_recipe(world), moved, on_event=stop)
+    assert torch.load(moved / "state.pt", weights_only=True)["step"] == 12
+    assert _torchrun(world, tmp_path, moved) == 0, _log(tmp_path, "moved")
+    p1, p3 = _params(runs[0]), _params(moved)
+    diff = max((p1[k].float() - p3[k].float()).abs().max().item() for k in p1)
+    assert diff < TOLERANCE, f"1 then 2 processes differ from 1 process by {diff:.3g}"
+
+
 @pytest.mark.slow
 def test_dfad_keeps_one_generator_across_ranks_and_matches_one_process(world, tmp_path):
     """DFAD's generator steps run on every rank, on the whole global batch, through the synchronised student:

@@ -84,12 +84,34 @@ def _project(x_adv: torch.Tensor, x: torch.Tensor, eps: float) -> torch.Tensor:
     return torch.max(torch.min(x_adv, x + eps), x - eps).clamp(0, 1)
 
 
-def pick_targets(logits: torch.Tensor, how: str, gen: torch.Generator,
-                 class_freq: torch.Tensor | None = None) -> torch.Tensor:
-    """A class other than the argmax for every row of logits (B, K).
+def uniforms(gen: torch.Generator | torch.Tensor, n: int, col: int = 0) -> torch.Tensor:
+    """n uniforms in [0, 1): drawn from `gen`, or column `col` of uniforms drawn beforehand.
 
-    "balanced" draws class c with probability proportional to 1 / class_freq[c] (the share of the
-    teacher's predictions that fell on c so far; uniform when None), never the row's own class.
+    The attacks take either a torch.Generator or their draws as a tensor (`attack_draws`): a rank of a
+    data-parallel run draws for every attacked image of the global batch and attacks only its own
+    (train/methods/shader.py), so its images get the draws they would get in one process."""
+    if isinstance(gen, torch.Tensor):
+        return gen[:, col] if gen.dim() == 2 else gen
+    return torch.rand(n, generator=gen)
+
+
+def attack_draws(cfg: AttackConfig, n: int, shape: tuple[int, ...], gen: torch.Generator) -> torch.Tensor:
+    """Every random number the attack `cfg.kind` uses on n source images (CPU): two uniforms per image
+    (the target class; the deeper sample's second target) for boundary and bold attacks, the random
+    start (n, *shape) in [0, 1) for the discrepancy attack."""
+    if cfg.kind == "discrepancy":
+        return torch.rand((n, *shape), generator=gen)
+    return torch.rand(n, 2, generator=gen)
+
+
+def pick_targets(logits: torch.Tensor, how: str, gen: torch.Generator | torch.Tensor,
+                 class_freq: torch.Tensor | None = None, col: int = 0) -> torch.Tensor:
+    """A class other than the argmax for every row of logits (B, K), from one uniform per row
+    (`uniforms(gen, B, col)`) by inverse CDF, on the logits' device (no host synchronisation).
+
+    "random" takes the other classes with equal probability; "balanced" draws class c with
+    probability proportional to 1 / class_freq[c] (the share of the teacher's predictions that fell on c
+    so far; uniform when None), never the row's own class; "runner_up" is the teacher's second class.
     """
     b, k = logits.shape
     if k < 2:
@@ -97,18 +119,24 @@ def pick_targets(logits: torch.Tensor, how: str, gen: torch.Generator,
     pred = logits.argmax(1)
     if how == "runner_up":
         return logits.topk(2, dim=1).indices[:, 1]
+    u = uniforms(gen, b, col).to(logits.device, torch.float32)
     if how == "balanced":
-        freq = torch.ones(k) if class_freq is None else class_freq.detach().float().cpu()
-        w = (1.0 / freq.clamp(min=1e-3)).expand(b, k).clone()
-        w[torch.arange(b), pred.cpu()] = 0
-        return torch.multinomial(w, 1, generator=gen).squeeze(1).to(logits.device)
-    offset = torch.randint(1, k, (b,), generator=gen).to(logits.device)
+        freq = torch.ones(k, device=logits.device) if class_freq is None else class_freq.detach().float()
+        w = (1.0 / freq.clamp(min=1e-3)).to(logits.device).expand(b, k).clone()
+        w.scatter_(1, pred.view(-1, 1), 0.0)
+        cdf = w.cumsum(1)
+        pick = torch.searchsorted(cdf, (u * cdf[:, -1]).view(-1, 1), right=True).view(-1).clamp(max=k - 1)
+        # u * total rounds to total only for u within float precision of 1: never the row's own class
+        return torch.where(pick == pred, (pred + 1) % k, pick)
+    offset = 1 + (u * (k - 1)).long().clamp(max=k - 2)
     return (pred + offset) % k
 
 
-def boundary_attack(teacher: nn.Module, x: torch.Tensor, cfg: AttackConfig, gen: torch.Generator,
+def boundary_attack(teacher: nn.Module, x: torch.Tensor, cfg: AttackConfig, gen: torch.Generator | torch.Tensor,
                     class_freq: torch.Tensor | None = None) -> BoundaryPairs:
     """Targeted iterative L-inf attack on the teacher that stops each image where its class flips.
+
+    gen: a torch.Generator, or the images' draws from `attack_draws`.
 
     class_freq (K,) is the teacher's running class histogram, used by target = "balanced".
 
@@ -169,10 +197,12 @@ def boundary_attack(teacher: nn.Module, x: torch.Tensor, cfg: AttackConfig, gen:
 
 
 def discrepancy_attack(teacher: nn.Module, student: nn.Module, x: torch.Tensor, cfg: AttackConfig,
-                       gen: torch.Generator, temperature: float = 1.0) -> torch.Tensor:
-    """Images within eps of x (L-inf) that maximise KL(teacher || student); returns (B, C, H, W)."""
+                       gen: torch.Generator | torch.Tensor, temperature: float = 1.0) -> torch.Tensor:
+    """Images within eps of x (L-inf) that maximise KL(teacher || student); returns (B, C, H, W).
+    gen: a torch.Generator, or the random starts from `attack_draws` (uniforms shaped like x)."""
     with eval_mode(teacher, student):
-        start = (torch.rand(x.shape, generator=gen) * 2 - 1).to(x.device, x.dtype) * cfg.eps
+        u = gen if isinstance(gen, torch.Tensor) else torch.rand(x.shape, generator=gen)
+        start = (u * 2 - 1).to(x.device, x.dtype) * cfg.eps
         x_adv = _project(x + start, x, cfg.eps)
         for _ in range(cfg.steps):
             xa = x_adv.detach().requires_grad_(True)

@@ -88,9 +88,12 @@ def _bold(teacher: nn.Module, x: torch.Tensor, original: torch.Tensor, target: t
     return before.detach(), after.detach(), flipped, done & flipped, steps
 
 
-def bold_attack(teacher: nn.Module, x: torch.Tensor, cfg: AttackConfig, gen: torch.Generator,
+def bold_attack(teacher: nn.Module, x: torch.Tensor, cfg: AttackConfig, gen: torch.Generator | torch.Tensor,
                 class_freq: torch.Tensor | None = None) -> BoldSamples:
-    """The bold-driver attack on the teacher from x (B, C, H, W); see the module docstring."""
+    """The bold-driver attack on the teacher from x (B, C, H, W); see the module docstring.
+    gen: a torch.Generator, or the images' draws (B, 2) from train.attack.attack_draws."""
+    if not isinstance(gen, torch.Tensor):
+        gen = torch.rand(len(x), 2, generator=gen)
     with eval_mode(teacher):
         with torch.no_grad():
             logits = teacher(x).float()
@@ -106,7 +109,7 @@ def bold_attack(teacher: nn.Module, x: torch.Tensor, cfg: AttackConfig, gen: tor
                 with torch.no_grad():
                     logits2 = teacher(start).float()
                 # a new class other than the one the crossing now has; "balanced" would steer it too
-                target2 = pick_targets(logits2, "random", gen)
+                target2 = pick_targets(logits2, "random", gen[idx.cpu()], col=1)
                 _, after2, flipped2, _, _ = _bold(teacher, start, logits2.argmax(1), target2, cfg)
                 deeper[idx], deeper_flipped[idx] = after2, flipped2
             out.deeper, out.deeper_flipped = deeper, deeper_flipped

@@ -320,11 +320,49 @@ class Augmenter:
 
     # -- application
     def apply(self, x: torch.Tensor, p: dict[str, torch.Tensor]) -> torch.Tensor:
+        """The augmented batch: every image transformed with its own parameters, then mixed with its partner."""
+        return self.mix(self.transform(x, p, self.warps(x, p)), p)
+
+    def apply_at(self, x: torch.Tensor, p: dict[str, torch.Tensor], want: torch.Tensor) -> torch.Tensor:
+        """apply(x, p)[want] without the work on the other images: the images at the global positions `want`
+        (a 1-D index) and the mixing partners they need are transformed, nothing else.
+
+        x is the whole batch the parameters p were drawn for (uint8 or float; only the rows needed are
+        converted). This is how a rank of a data-parallel run augments its slice of the global batch with
+        the global batch's draws (train/distributed.py)."""
+        want = want.cpu()
+        need = want
+        if "partner" in p:
+            mixes = p["mixup"][want] | p["cutmix"][want]
+            need = torch.cat([want, p["partner"][want][mixes]])
+        need = torch.unique(need)                      # sorted
+        row = torch.full((len(x),), -1, dtype=torch.long)
+        row[need] = torch.arange(len(need))
+        sub = {k: v[need] for k, v in p.items() if k != "partner"}
+        xs = x[need.to(x.device)]
+        xs = xs.float().div_(255) if xs.dtype == torch.uint8 else xs
+        t = self.transform(xs, sub, self.warps(x, p))
+        own = t[row[want].to(t.device)]
+        if "partner" not in p:
+            return own.clamp(0, 1)
+        partner = p["partner"][want]
+        partner = torch.where(mixes, partner, want)    # unmixed images need no partner: any row will do
+        local = {k: p[k][want] for k in ("mixup", "mixup_lam", "cutmix", "cutmix_lam", "cutmix_cy", "cutmix_cx")}
+        return self._mix_with(own, t[row[partner].to(t.device)], local)
+
+    def warps(self, x: torch.Tensor, p: dict[str, torch.Tensor]) -> bool:
+        """Whether the batch goes through the affine warp (decided for the whole batch, so a slice of it
+        gets the same arithmetic as the batch)."""
+        identity = torch.eye(2, 3).expand(len(p["theta"]), 2, 3)
+        return tuple(x.shape[-2:]) != self.out_size or not torch.equal(p["theta"].cpu(), identity)
+
+    def transform(self, x: torch.Tensor, p: dict[str, torch.Tensor], warp_it: bool = True) -> torch.Tensor:
+        """Everything of the augmentation that acts on each image alone (geometry, colour, tone,
+        RandAugment, elastic), with each image's parameters: rows of p match rows of x."""
         dev = x.device
         p = {k: v.to(dev) for k, v in p.items()}
         cfg = self.cfg
-        identity = torch.eye(2, 3, device=dev).expand(len(x), 2, 3)
-        if tuple(x.shape[-2:]) != self.out_size or not torch.equal(p["theta"], identity):
+        if warp_it:
             x = warp(x, p["theta"], self.out_size, cfg.fill)
         if "jitter" in p:
             m = p["jitter"].view(-1, 1, 1, 1)
@@ -346,15 +384,22 @@ class Augmenter:
         if "ra_op" in p:
             for layer in range(p["ra_op"].shape[1]):
                 x = self._randaug_layer(x, p["ra_op"][:, layer], p["ra_sign"][:, layer])
-        x = apply_elastic(x, p, cfg)   # quality hook (issue 14): a no-op when augment.elastic = 0
-        if "partner" in p:
-            other = x[p["partner"]]
-            lam = p["mixup_lam"].view(-1, 1, 1, 1).to(x.dtype)
-            mixed = lam * x + (1 - lam) * other
-            x2 = torch.where(p["mixup"].view(-1, 1, 1, 1), mixed, x)
-            box = cutmix_mask(p["cutmix_lam"], p["cutmix_cy"], p["cutmix_cx"], *x.shape[-2:])
-            x = torch.where(p["cutmix"].view(-1, 1, 1, 1) & box, other, x2)
-        return x.clamp(0, 1)
+        return apply_elastic(x, p, cfg)   # quality hook (issue 14): a no-op when augment.elastic = 0
+
+    def mix(self, x: torch.Tensor, p: dict[str, torch.Tensor]) -> torch.Tensor:
+        """Mixup and cutmix of every transformed image with its partner (p["partner"], a permutation)."""
+        if "partner" not in p:
+            return x.clamp(0, 1)
+        return self._mix_with(x, x[p["partner"].to(x.device)], p)
+
+    @staticmethod
+    def _mix_with(x: torch.Tensor, other: torch.Tensor, p: dict[str, torch.Tensor]) -> torch.Tensor:
+        p = {k: v.to(x.device) for k, v in p.items()}
+        lam = p["mixup_lam"].view(-1, 1, 1, 1).to(x.dtype)
+        mixed = lam * x + (1 - lam) * other
+        x2 = torch.where(p["mixup"].view(-1, 1, 1, 1), mixed, x)
+        box = cutmix_mask(p["cutmix_lam"], p["cutmix_cy"], p["cutmix_cx"], *x.shape[-2:])
+        return torch.where(p["cutmix"].view(-1, 1, 1, 1) & box, other, x2).clamp(0, 1)
 
     def _randaug_layer(self, x: torch.Tensor, op: torch.Tensor, sign: torch.Tensor) -> torch.Tensor:
         m = self.cfg.randaug_m / 30          # torchvision's full-strength values at m = 30

@@ -77,7 +77,7 @@ def _distill(recipe: Recipe, out: Path, on_event, allow_code_execution: bool, gr
     student = Normalized(create_model(recipe.student, len(classes), channels), tcard["mean"], tcard["std"]).to(device)
     student = distributed.sync_batchnorm(student, group, sync_bn, device)
     teacher, student = teacher.eval().requires_grad_(False).to(memory_format=fmt), student.to(memory_format=fmt)
-    ctx = Context(teacher, tcard, device, fmt, bf16)
+    ctx = Context(teacher, tcard, device, fmt, bf16, group=group)
     source = source_class(recipe.method).from_recipe(recipe, ctx)
 
     scorers = Scorers.open(recipe, source.holdout(d.holdout_images), teacher, tcard, device)   # shards only

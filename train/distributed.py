@@ -49,6 +49,14 @@ class Group:
     def main(self) -> bool:
         return self.rank == 0
 
+    def span(self, n: int) -> tuple[int, int]:
+        """[lo, hi): this rank's contiguous share of a global batch of n."""
+        if n % self.world:
+            raise DistributedError(f"a batch of {n} cannot be split evenly over {self.world} processes; "
+                                   f"make data.batch_size a multiple of {self.world}")
+        k = n // self.world
+        return self.rank * k, (self.rank + 1) * k
+
     def local(self, *tensors: torch.Tensor | None) -> tuple:
         """This rank's contiguous slice of each global-batch tensor (None stays None); batch B / world each."""
         out = []
@@ -62,6 +70,12 @@ class Group:
             n = len(t) // self.world
             out.append(t[self.rank * n:(self.rank + 1) * n])
         return tuple(out)
+
+    def gather(self, t: torch.Tensor) -> torch.Tensor:
+        """Every rank's t, concatenated in rank order (the same on every rank)."""
+        out = [torch.empty_like(t) for _ in range(self.world)]
+        dist.all_gather(out, t)
+        return torch.cat(out)
 
     def sum_(self, t: torch.Tensor) -> torch.Tensor:
         dist.all_reduce(t, op=dist.ReduceOp.SUM)

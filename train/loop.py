@@ -236,15 +236,15 @@ def train(trainer: Trainer, state: RunState, plan: Plan, state_path: Path) -> No
     t_mark, images_mark = time.perf_counter(), 0   # throughput since the last log/eval/save
     trainer.model.train()
     batches = trainer.source.batches(state)
-    group = trainer.group   # [distributed] every rank draws the global batch and steps on its slice
+    group = trainer.group   # [distributed] every rank's source draws for the global batch and makes its slice
     main = group is None or group.main   # [distributed] rank 0 alone logs, evaluates and checkpoints
     while state.step < plan.steps:
         with trainer.phases("fetch"):   # the source's own phases (augment, attack, ...) are timed apart
             batch = next(batches)
-        x, labels = (batch.x, batch.labels) if group is None else group.local(batch.x, batch.labels)
-        out = trainer.step(x, labels, state)
+        out = trainer.step(batch.x, batch.labels, state)   # [distributed] batch: this rank's slice
+        images = len(batch.x) * (1 if group is None else group.world)
         state.step, state.epoch, state.batch_in_epoch = state.step + 1, batch.epoch, batch.index + 1
-        state.images_seen, images_mark = state.images_seen + len(batch.x), images_mark + len(batch.x)
+        state.images_seen, images_mark = state.images_seen + images, images_mark + images
         plan.emit({"event": "step", "step": state.step, "total": plan.steps})
         done = state.step >= plan.steps
         if (state.step % plan.log_every == 0 or done) and group is not None:

@@ -132,24 +132,37 @@ class ShardSet:
             self._shape = (arr.shape[2], arr.shape[0], arr.shape[1])
         return self._shape
 
+    def rank_shards(self, epoch: int, seed: int, rank: int, world: int) -> list[dict]:
+        """[distributed] The shards rank `rank` of `world` streams in `epoch`: every world-th shard of the
+        set's order shuffled with (seed, epoch), so no shard is read twice in an epoch."""
+        if len(self.shards) < world:
+            raise ShardFormatError(f"{self.location}: {len(self.shards)} shard(s) cannot be shared by {world} "
+                                   f"processes streaming the set; render it with a smaller --shard-size, or let "
+                                   f"every process hold it in memory (raise data.cache_max_mb)")
+        order = torch.randperm(len(self.shards), generator=torch.Generator().manual_seed(make_seed(seed, epoch, 2)))
+        return [self.shards[i] for i in order[rank::world].tolist()]
+
     def pipeline(self, epoch: int, seed: int, shuffle_buffer: int = 1000, resampled: bool = False,
-                 batch: int = 0) -> wds.DataPipeline:
+                 batch: int = 0, shards: list[dict] | None = None, rank: int = 0) -> wds.DataPipeline:
         """A webdataset pipeline over this set: (index, HWC uint8) samples, or collated batches.
 
         Shard order is shuffled with (seed, epoch) unless shuffle_buffer == 0 (manifest order, for
         loading); resampled draws shards with replacement forever. DataLoader workers each get their
-        own shards. The ranks of a data-parallel run do not (no wds.split_by_node): each reads the whole
-        global order and steps on its slice of every batch (train/distributed.py), so the batches, their
-        number, and every draw made on them are those of one process.
+        own shards. `shards` (a rank's share, `rank_shards`) is read in the order given; `rank` seeds a
+        rank's own resampling and shuffle buffer.
         """
-        urls = [s["name"] for s in self.shards]
+        urls = [s["name"] for s in (self.shards if shards is None else shards)]
         if resampled:
-            source = wds.ResampledShards(urls, seed=make_seed(seed, epoch) % (1 << 31), deterministic=True)
+            source = wds.ResampledShards(urls, seed=make_seed(seed, epoch, *([rank] if rank else [])) % (1 << 31),
+                                         deterministic=True)
+        elif shards is not None:
+            source = wds.SimpleShardList(urls)
         else:
             source = wds.SimpleShardList(urls, seed=make_seed(seed, epoch) if shuffle_buffer else None)
         stages = [source, wds.split_by_worker, self.reader]
         if shuffle_buffer > 1:
-            stages.append(wds.shuffle(shuffle_buffer, initial=shuffle_buffer, seed=make_seed(seed, epoch, 1)))
+            stages.append(wds.shuffle(shuffle_buffer, initial=shuffle_buffer,
+                                      seed=make_seed(seed, epoch, 1, *([rank] if rank else []))))
         stages.append(wds.map(_Decode(self.size)))
         if batch:
             stages.append(wds.batched(batch, collation_fn=collate, partial=True))
@@ -170,11 +183,18 @@ class ShardSet:
 
 
 class BatchStream:
-    """Full batches of uint8 images (B, C, H, W) on `device`; every epoch replays from (seed, epoch)."""
+    """Full batches of uint8 images (B, C, H, W) on `device`; every epoch replays from (seed, epoch).
+
+    [distributed] With a `group` (train.distributed.Group), a set held in memory is read whole by every
+    rank (each needs all of it; the batches are one process's). A streamed set is split: each rank
+    streams its own shards (`ShardSet.rank_shards`) into batches of B / world, every rank makes the same
+    number of them (the least any rank's shards allow, so no rank waits at a collective for one that ran
+    out: webdataset issue #188), and the ranks' batches are gathered into the global batch B.
+    """
 
     def __init__(self, shardset: ShardSet, batch_size: int, seed: int, device: torch.device | str = "cpu",
                  cache_max_mb: float = 2048, shuffle_buffer: int = 1000, workers: int = 0,
-                 resampled: bool = False):
+                 resampled: bool = False, group=None):
         if batch_size > shardset.num_samples:
             raise ValueError(f"batch size {batch_size} exceeds the {shardset.num_samples} training images "
                              f"of {shardset.location}; render more or lower the batch size")
@@ -184,24 +204,41 @@ class BatchStream:
         c, h, w = shardset.image_shape
         nbytes = shardset.num_samples * c * h * w
         self.resident = not resampled and nbytes <= cache_max_mb * 2 ** 20
+        self.group = group if group is not None and not self.resident else None   # streamed and split
         self.cache: torch.Tensor | None = None
         self._filled: torch.Tensor | None = None
         if self.resident:
             self.cache = torch.zeros((shardset.num_samples, c, h, w), dtype=torch.uint8, device=self.device)
             self._filled = torch.zeros(shardset.num_samples, dtype=torch.bool)
+        if self.group is not None and not resampled:
+            shardset.rank_shards(0, seed, 0, self.group.world)   # refuses a set with fewer shards than ranks
         log.info("%s: %d images, %.1f MB as uint8: %s", shardset.location, shardset.num_samples, nbytes / 2 ** 20,
-                 "held on the device after the first pass" if self.resident else "streamed every epoch")
+                 "held on the device after the first pass" if self.resident else
+                 "streamed every epoch" + (f", split over {self.group.world} processes" if self.group else ""))
 
     @property
     def batches_per_epoch(self) -> int:
         return self.set.num_samples // self.batch_size
+
+    def local_batches(self, epoch: int) -> int:
+        """[distributed] Batches of B / world every rank makes in `epoch` of a split stream."""
+        if self.resampled:
+            return self.batches_per_epoch
+        g, b = self.group, self.batch_size // self.group.world
+        return min(sum(s["count"] for s in self.set.rank_shards(epoch, self.seed, r, g.world)) for r in range(g.world)) // b
 
     @property
     def cached(self) -> bool:
         return self._filled is not None and bool(self._filled.all())
 
     def _stream(self, epoch: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        pipe = self.set.pipeline(epoch, self.seed, self.shuffle_buffer, self.resampled, batch=256)
+        if self.group is not None:   # [distributed] this rank's shards
+            g = self.group
+            shards = None if self.resampled else self.set.rank_shards(epoch, self.seed, g.rank, g.world)
+            pipe = self.set.pipeline(epoch, self.seed, self.shuffle_buffer, self.resampled, batch=256,
+                                     shards=shards or self.set.shards, rank=g.rank + 1)
+        else:
+            pipe = self.set.pipeline(epoch, self.seed, self.shuffle_buffer, self.resampled, batch=256)
         if self.workers > 0:
             return iter(torch.utils.data.DataLoader(pipe, batch_size=None, num_workers=self.workers))
         return iter(pipe)
@@ -218,6 +255,8 @@ class BatchStream:
         on whether the cache happens to be full already.
         """
         n, b = self.batches_per_epoch, self.batch_size
+        if self.group is not None:   # [distributed] a split stream: local batches, gathered
+            n, b = self.local_batches(epoch), b // self.group.world
         if self.resident and not self.cached and epoch > 0:
             self._fill()  # resumed past the first pass: rebuild the cache in manifest order
         if epoch > 0 and self.cached:
@@ -238,7 +277,7 @@ class BatchStream:
                 batch, rest = chunk[:b], chunk[b:]
                 pending, have = ([rest] if len(rest) else []), len(rest)
                 if j >= skip:
-                    yield batch.contiguous()
+                    yield batch.contiguous() if self.group is None else self.group.gather(batch.contiguous())
                 j += 1
             if j >= n and (self.resampled or not self.resident):
                 return

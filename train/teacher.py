@@ -158,7 +158,8 @@ def _train_teacher(cfg: TeacherConfig, on_event: Callable[[dict], None] | None =
                     weight_decay=cfg.weight_decay, steps=per_epoch * cfg.epochs,
                     warmup_steps=min(per_epoch * cfg.epochs, max(1, round(cfg.warmup_epochs * per_epoch))))
     source = SupervisedSource(train_set.images, train_set.labels, Augmenter(aug, (h, w), c), cfg.batch_size, cfg.seed,
-                              device, where=cfg.data, label_smoothing=cfg.label_smoothing, spec=cfg.data)
+                              device, where=cfg.data, label_smoothing=cfg.label_smoothing, spec=cfg.data,
+                              group=group)
     trainer = make_trainer(model, source, None, o, device, autocast, fmt)
     if group is not None:   # [distributed]
         trainer.group, trainer.ddp = group, group.wrap(model, device)

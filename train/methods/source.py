@@ -36,6 +36,7 @@ class Context:
     autocast: bool = False
     notes: list[str] = field(default_factory=list)   # said in the report
     phases: object = None               # a train.loop.Phases timing the source's work (None: untimed)
+    group: object = None                # [distributed] a train.distributed.Group: batches are this rank's slice
 
 
 class Source:
@@ -52,7 +53,9 @@ class Source:
         return False
 
     def batches(self, state) -> Iterator[Batch]:
-        """Batches from where `state` (a train.runstate.RunState) stands; drawn lazily, one per step."""
+        """Batches from where `state` (a train.runstate.RunState) stands; drawn lazily, one per step.
+        In a data-parallel run (Context.group), each rank's batch is its slice of the global batch, with
+        every random number drawn for the global batch (train/distributed.py)."""
         raise NotImplementedError
 
     def loss(self, student_logits: torch.Tensor, teacher_logits: torch.Tensor | None,

@@ -40,7 +40,12 @@ class GeneratorSource(Source):
         self.generator = self.build(cfg.nz, card["in_channels"], card["input_size"], card["mean"], card["std"]).to(ctx.device)
         self.optimizer = torch.optim.Adam(self.generator.parameters(), lr=cfg.lr, betas=cfg.betas)
         self.noise = torch.Generator().manual_seed(make_seed(seed, 3))
-        self.device = ctx.device
+        self.device, self.group = ctx.device, ctx.group
+
+    def local(self, x: torch.Tensor) -> torch.Tensor:
+        """[distributed] This rank's slice of a generated global batch. The generator's work is repeated on
+        every rank, so its batch norms see the global batch and the generator stays the same everywhere."""
+        return x if self.group is None else self.group.local(x)[0]
 
     @classmethod
     def from_recipe(cls, recipe, ctx):
@@ -64,7 +69,7 @@ class DFADSource(GeneratorSource):
     def batches(self, state):
         for step in range(state.step, 2 ** 62):
             self.generator.train()
-            yield Batch(dfad.generate(self.generator, self.batch_size, self.noise, self.device), None, 0, step, {})
+            yield Batch(self.local(dfad.generate(self.generator, self.batch_size, self.noise, self.device)), None, 0, step, {})
 
     def loss(self, student_logits, teacher_logits, labels):
         return dfad.discrepancy(student_logits, teacher_logits)
@@ -101,7 +106,7 @@ class RDSKDSource(GeneratorSource):
 
     def batches(self, state):
         for step in range(state.step, 2 ** 62):
-            yield Batch(rdskd.generate(self.generator, self.batch_size, self.noise, self.device), None, 0, step, {})
+            yield Batch(self.local(rdskd.generate(self.generator, self.batch_size, self.noise, self.device)), None, 0, step, {})
 
     def loss(self, student_logits, teacher_logits, labels):
         return rdskd.student_loss(student_logits, teacher_logits, self.temperature)
@@ -120,12 +125,12 @@ class RealImages(Source):
     """Real labelled training images, held on the device as uint8, shuffled per epoch from (seed, epoch)."""
 
     def __init__(self, images: torch.Tensor, labels: torch.Tensor, augment: Augmenter, batch_size: int, seed: int,
-                 device: torch.device, where: str = "data.real"):
+                 device: torch.device, where: str = "data.real", group=None):
         if len(images) < batch_size:
             raise ValueError(f"{where} holds {len(images)} images, fewer than one batch ({batch_size})")
         self.images, self.labels = images.to(device), labels.to(device)
         self.augment, self.augment_gen = augment, torch.Generator().manual_seed(make_seed(seed, 1))
-        self.batch_size, self.seed = batch_size, seed
+        self.batch_size, self.seed, self.group = batch_size, seed, group   # [distributed] group: batches are slices
         self.per_epoch = len(images) // batch_size          # the last partial batch is dropped
         self._order: tuple[int, torch.Tensor] | None = None
 
@@ -143,7 +148,7 @@ class RealImages(Source):
         ctx.notes.append(f"method {name}: trained on the {len(data)} real images of {spec}")
         size = ctx.card["input_size"]
         return cls(data.images, data.labels, Augmenter(recipe.augment, (size, size), ctx.card["in_channels"]),
-                   recipe.data.batch_size, recipe.seed, ctx.device, **cls.options(recipe))
+                   recipe.data.batch_size, recipe.seed, ctx.device, group=ctx.group, **cls.options(recipe))
 
     @staticmethod
     def options(recipe) -> dict:
@@ -161,8 +166,15 @@ class RealImages(Source):
         for step in range(state.step, 2 ** 62):
             epoch, i = divmod(step, self.per_epoch)
             idx = self._permutation(epoch)[i * self.batch_size:(i + 1) * self.batch_size]
-            x = self.images[idx].float().div_(255)
-            yield Batch(self.augment(x, self.augment_gen), self.labels[idx], 0, step, {})
+            if self.group is None:
+                x = self.images[idx].float().div_(255)
+                yield Batch(self.augment(x, self.augment_gen), self.labels[idx], 0, step, {})
+                continue
+            # [distributed] the global batch's draws; this rank's slice (and its mixing partners) augmented
+            p = self.augment.draw(len(idx), self.images.shape[-2:], self.augment_gen)
+            lo, hi = self.group.span(len(idx))
+            x = self.augment.apply_at(self.images[idx], p, torch.arange(lo, hi))
+            yield Batch(x, self.labels[idx[lo:hi]], 0, step, {})
 
     def state_dict(self):
         return {"augment": self.augment_gen.get_state()}
