@@ -8,11 +8,17 @@ import time
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from render import devices
 from render.bank import load_bank
 from render.devices import assign_devices, gpu_devices, worker_devices
 from render.pool import RenderWorkerError, WorkerPool, worker_settings
+from render.run import RenderConfig, RenderConfigError, parse_egl_device, render_set
+
+
+def _files(directory: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(directory.iterdir()) if p.is_file()}
 
 
 @pytest.fixture
@@ -110,6 +116,39 @@ def test_a_failing_libegl_is_no_gpu(monkeypatch, fresh_listing):
     assert gpu_devices() == []
 
 
+# ---- the option ----
+
+@pytest.mark.parametrize("text, expected", [("0", 0), ("2", 2), ("0,2", (0, 2)), (" 1 , 3 ", (1, 3))])
+def test_egl_device_takes_an_index_or_a_comma_list(text, expected):
+    assert parse_egl_device(text) == expected
+
+
+@pytest.mark.parametrize("text, message", [("x", "not 'x'"), ("0,,2", "not '0,,2'"), ("", "not ''"),
+                                           ("1.5", "not '1.5'"), ("-1", "must be 0 or more (got -1)"),
+                                           ("0,-2", "must be 0 or more (got -2)")])
+def test_a_bad_egl_device_says_what_and_what_to_do(text, message):
+    with pytest.raises(RenderConfigError, match="--egl-device") as info:
+        parse_egl_device(text)
+    assert message in str(info.value) and "leave" in str(info.value)  # what, and what to do instead
+
+
+def test_a_bad_egl_device_on_the_command_line_is_one_line_and_writes_nothing(small_bank, tmp_path):
+    from render.cli import render_cmd
+
+    out = tmp_path / "set"
+    res = CliRunner().invoke(render_cmd, ["--bank", str(small_bank), "--out", str(out), "--count", "10",
+                                          "--size", "8", "--egl-device", "0,x"])
+    assert res.exit_code != 0 and "Traceback" not in res.output, res.output
+    assert "Error: --egl-device takes an EGL device index or a comma list" in res.output
+    assert not out.exists()
+
+
+def test_a_device_list_in_the_config_is_validated(small_bank, tmp_path):
+    with pytest.raises(RenderConfigError, match=r"--egl-device must be 0 or more \(got -1\)"):
+        render_set(RenderConfig(bank=str(small_bank), out=str(tmp_path / "set"), count=10, egl_device=(0, -1)))
+    assert not (tmp_path / "set").exists()
+
+
 # ---- the wiring: one worker process, no render ----
 
 def test_a_spread_worker_starts_on_its_gpu_and_a_missing_one_is_explained(small_bank, monkeypatch):
@@ -125,3 +164,12 @@ def test_a_spread_worker_starts_on_its_gpu_and_a_missing_one_is_explained(small_
             while time.monotonic() < deadline:
                 list(pool.poll())
 
+
+def test_the_device_list_changes_no_byte_and_a_set_resumes_on_other_devices(small_bank, tmp_path):
+    # device 0 twice: the only device here (llvmpipe), so that the list reaches real workers
+    a, b = tmp_path / "a", tmp_path / "b"
+    cfg = dict(bank=str(small_bank), count=40, size=8, shard_size=20)
+    render_set(RenderConfig(out=str(a), workers=1, **cfg))
+    render_set(RenderConfig(out=str(b), workers=1, shards=(0, 1), **cfg))
+    render_set(RenderConfig(out=str(b), workers=2, egl_device=(0, 0), **cfg))
+    assert _files(a) == _files(b)
