@@ -62,7 +62,7 @@ def _interrupted(what: str):
                                          "finalize OUT` (or the last part to finish) writes the complete manifest.")
 @click.option("--parts", default=None, type=click.IntRange(min=1), help="With --part auto: the number of parts where the "
               "environment does not say it (Kubernetes; or set SHADERKD_PARTS).")
-@click.option("--egl-device", default=None, help="EGL device index (a GPU), or a comma list (0,2) the workers take in "
+@click.option("--egl-device", default=None, metavar="N[,N...]", help="EGL device index (a GPU), or a comma list (0,2) the workers take in "
                                                  "turn; default: every GPU in turn where EGL lists two or more, else "
                                                  "the first device.")
 @click.option("--time-budget", default=10.0, show_default=True, help="Seconds a compile or a batch of 16 frames may take before the worker is killed and the shader excluded.")

@@ -364,7 +364,8 @@ def failure_error(wid: int, failure: dict, job: Job | None, settings: dict) -> E
             choice = ("this machine has no EGL device" if not found else "pass --egl-device 0" if found == 1
                       else f"pass --egl-device 0 to {found - 1}")
             return RenderWorkerError(f"--egl-device {m.group(1)}: there is no such EGL device ({found} found); "
-                                     f"{choice}, or leave --egl-device out to use the first", tb)
+                                     f"{choice}, or leave --egl-device out (every GPU in turn where EGL lists "
+                                     f"two or more, else the first device)", tb)
         if kind == "BankChanged":
             return RenderWorkerError(f"{message}; leave the bank's files alone while a render runs, then run the "
                                      f"same command again (a render pins the bank it started with)", tb)
