@@ -13,8 +13,8 @@ from render.outdir import OutputDirError
 from render.params import NoUsableShaderError
 from render.pool import RenderWorkerError
 from render.parts import IncompleteSetError, PartError, resolve_part
-from render.run import (RenderConfig, RenderConfigError, check_shaders, parse_shard_range, render_set, sample_frames,
-                        validate_options, write_merged_manifest)
+from render.run import (RenderConfig, RenderConfigError, check_shaders, parse_egl_device, parse_shard_range, render_set,
+                        sample_frames, validate_options, write_merged_manifest)
 from shards.format import ShardFormatError
 
 ERRORS = (PartError, BankError, OutputDirError, RenderConfigError, RenderWorkerError, NoUsableShaderError, ShardFormatError, OSError)
@@ -62,7 +62,9 @@ def _interrupted(what: str):
                                          "finalize OUT` (or the last part to finish) writes the complete manifest.")
 @click.option("--parts", default=None, type=click.IntRange(min=1), help="With --part auto: the number of parts where the "
               "environment does not say it (Kubernetes; or set SHADERKD_PARTS).")
-@click.option("--egl-device", default=None, type=int, help="EGL device index (a GPU); default: the first.")
+@click.option("--egl-device", default=None, metavar="N[,N...]", help="EGL device index (a GPU), or a comma list (0,2) the workers take in "
+                                                 "turn; default: every GPU in turn where EGL lists two or more, else "
+                                                 "the first device.")
 @click.option("--time-budget", default=10.0, show_default=True, help="Seconds a compile or a batch of 16 frames may take before the worker is killed and the shader excluded.")
 @click.option("--max-frame-ms", default=500.0, show_default=True, help="Exclude shaders slower than this per frame (at size x supersample).")
 @click.option("--keep-static", is_flag=True, help="Render shaders that draw the same image whatever their time and "
@@ -100,7 +102,8 @@ def render_cmd(bank, out, count, size, supersample, shard_size, seed, workers, s
     try:
         try:
             cfg = RenderConfig(bank=bank, out=out, count=count, size=size, supersample=supersample, seed=seed,
-                               shard_size=shard_size, workers=workers, egl_device=egl_device,
+                               shard_size=shard_size, workers=workers,
+                               egl_device=parse_egl_device(egl_device) if egl_device is not None else None,
                                time_budget=time_budget, max_frame_ms=max_frame_ms, keep_static=keep_static,
                                shards=parse_shard_range(shard_range) if shard_range else None,
                                part=resolve_part(part, parts) if part else None)

@@ -28,6 +28,7 @@ from dataclasses import asdict, dataclass, field
 from multiprocessing.connection import wait
 from typing import Callable, Iterator, Union
 
+from render import devices as egl_devices
 from render.params import NoUsableShaderError
 from render.worker import worker_main
 
@@ -35,8 +36,10 @@ log = logging.getLogger(__name__)
 
 
 def worker_settings(bank_path: str, bank_hash: str, size: int, supersample: int,
-                    egl_device: int | None = None, batch: int = 16) -> dict:
-    """What every worker of a pool needs: the bank (checked against its hash) and the frame size."""
+                    egl_device: int | tuple[int, ...] | None = None, batch: int = 16) -> dict:
+    """What every worker of a pool needs: the bank (checked against its hash) and the frame size.
+    egl_device: one EGL device index, several (the workers take them in turn), or None (every GPU in turn
+    where there are two or more, else the first device; render/devices.py)."""
     return {"bank_path": str(bank_path), "bank_hash": bank_hash, "size": size, "supersample": supersample,
             "egl_device": egl_device, "batch": batch}
 
@@ -174,6 +177,7 @@ class _Slot:
     beat_seen: int = 0     # the count when last looked at
     job_beat: int = 0      # the count when the job was handed over
     names: list = field(default_factory=list)  # the bank's shader names, by number (from "ready")
+    device: int | None = None  # its EGL device index (None: EGL's first); a replacement gets the same
     last_event: float = field(default_factory=time.monotonic)
 
 
@@ -186,16 +190,20 @@ class WorkerPool:
         self.slots: dict[int, _Slot] = {}
         self._next_id = 0
         self.renderer: dict | None = None
-        for _ in range(n):
-            self._spawn()
+        # one device per worker, round robin; chosen here (not given) when they spread over this machine's GPUs
+        self.devices = egl_devices.worker_devices(n, settings.get("egl_device"))
+        self.spread = settings.get("egl_device") is None and any(d is not None for d in self.devices)
+        for device in self.devices:
+            self._spawn(device)
 
-    def _spawn(self) -> int:
+    def _spawn(self, device: int | None) -> int:
         wid = self._next_id
         self._next_id += 1
         tasks = self.ctx.Queue()
         receiver, sender = self.ctx.Pipe(duplex=False)
         beat = self.ctx.RawArray("q", 2)
-        proc = self.ctx.Process(target=worker_main, args=(wid, self.settings, tasks, sender, beat), daemon=True)
+        settings = {**self.settings, "egl_device": device}
+        proc = self.ctx.Process(target=worker_main, args=(wid, settings, tasks, sender, beat), daemon=True)
         # The child inherits a blocked SIGINT and ignores it before unblocking (worker_main): a Ctrl-C
         # reaches the whole process group, and only the parent should answer it (no worker tracebacks).
         old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
@@ -204,7 +212,7 @@ class WorkerPool:
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, old)
         sender.close()  # the child holds its own copy; EOF here then means the worker is gone
-        self.slots[wid] = _Slot(proc, tasks, receiver, beat=beat)
+        self.slots[wid] = _Slot(proc, tasks, receiver, beat=beat, device=device)
         return wid
 
     def idle(self) -> list[int]:
@@ -257,6 +265,11 @@ class WorkerPool:
         if kind == "failed":
             job = slot.job
             self._retire(wid)
+            if self.spread and msg[2].get("stage") == "start" and msg[2].get("type") != "BankChanged":
+                raise RenderWorkerError(f"render worker {wid} could not start on EGL device {slot.device}, one of the "
+                                        f"GPUs {egl_devices.gpu_devices()} EGL lists, over which the workers spread when "
+                                        f"--egl-device is left out: {msg[2].get('message', '')}; pass --egl-device N "
+                                        f"to put every worker on one device", msg[2].get("traceback", ""))
             raise failure_error(wid, msg[2], job, self.settings)
         if kind == "progress":
             return Progress(wid, msg[2])
@@ -303,7 +316,7 @@ class WorkerPool:
                                         f"crashed: check it with `make setup`")
             job, shader = slot.job, self._shader(slot)
             self._retire(wid)
-            self._spawn()
+            self._spawn(slot.device)
             if job is None:  # nothing was lost with it
                 log.warning("render worker %d %s while idle; replaced", wid, why)
                 continue
@@ -351,7 +364,8 @@ def failure_error(wid: int, failure: dict, job: Job | None, settings: dict) -> E
             choice = ("this machine has no EGL device" if not found else "pass --egl-device 0" if found == 1
                       else f"pass --egl-device 0 to {found - 1}")
             return RenderWorkerError(f"--egl-device {m.group(1)}: there is no such EGL device ({found} found); "
-                                     f"{choice}, or leave --egl-device out to use the first", tb)
+                                     f"{choice}, or leave --egl-device out (every GPU in turn where EGL lists "
+                                     f"two or more, else the first device)", tb)
         if kind == "BankChanged":
             return RenderWorkerError(f"{message}; leave the bank's files alone while a render runs, then run the "
                                      f"same command again (a render pins the bank it started with)", tb)

@@ -51,7 +51,7 @@ class RenderConfig:
     workers: int = 0               # 0 = one per core
     shards: tuple[int, int] | None = None   # render only shards [a, b)
     part: tuple[int, int] | None = None     # (I, N): render part I of N of the shards (render/parts.py)
-    egl_device: int | None = None
+    egl_device: int | tuple[int, ...] | None = None  # several: the workers take them in turn (render/devices.py)
     time_budget: float = 10.0      # seconds without progress before a worker is declared stuck
     max_frame_ms: float = 500.0    # shaders slower than this per frame (at size x supersample) are excluded
     check_frames: int = 2
@@ -101,7 +101,7 @@ def validate_options(**options) -> None:
 
     Known names: size, supersample, frames, per_shader (at least 1; size x supersample at most 2048 px), time_budget
     (positive), max_frame_ms (positive and finite: it goes into the manifest), seed, workers, egl_device
-    (0 or more; None allowed)."""
+    (0 or more; None allowed; egl_device may also be a tuple of such indices)."""
     def flag(key):
         return "--" + key.replace("_", "-")
 
@@ -112,13 +112,32 @@ def validate_options(**options) -> None:
         raise RenderConfigError(f"size x supersample = {options['size'] * options.get('supersample', 1)} px exceeds "
                                 f"{MAX_FRAME_PX}; pass a smaller --size or --supersample")
     for key in ("seed", "workers", "egl_device"):
-        if options.get(key) is not None and options[key] < 0:
-            raise RenderConfigError(f"{flag(key)} must be 0 or more (got {options[key]})")
+        values = options.get(key)
+        for value in values if isinstance(values, tuple) else (values,):
+            if value is not None and value < 0:
+                hint = ("; EGL devices are numbered from 0 (leave --egl-device out to use every GPU, or the "
+                        "first device)") if key == "egl_device" else ""
+                raise RenderConfigError(f"{flag(key)} must be 0 or more (got {value}){hint}")
+    if options.get("egl_device") == ():
+        raise RenderConfigError("--egl-device needs at least one EGL device index")
     if "time_budget" in options and not options["time_budget"] > 0:
         raise RenderConfigError(f"--time-budget must be positive (got {options['time_budget']:g})")
     if "max_frame_ms" in options and not 0 < options["max_frame_ms"] < math.inf:
         raise RenderConfigError(f"--max-frame-ms must be positive and finite (got {options['max_frame_ms']:g}); "
                                 f"every shader takes some time per frame, 500 (the default) suits llvmpipe at 64 px")
+
+
+def parse_egl_device(text: str) -> int | tuple[int, ...]:
+    """`--egl-device`: one EGL device index (all workers use it) or a comma list (the workers take them in turn)."""
+    items = [item.strip() for item in text.split(",")]
+    try:
+        devices = tuple(int(item) for item in items)
+    except ValueError:
+        raise RenderConfigError(f"--egl-device takes an EGL device index or a comma list of them (0, or 0,2 to "
+                                f"spread the workers over devices 0 and 2), not {text!r}; leave it out to spread "
+                                f"them over every GPU") from None
+    validate_options(egl_device=devices)
+    return devices[0] if len(devices) == 1 else devices
 
 
 def parse_shard_range(text: str) -> tuple[int, int]:
