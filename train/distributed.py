@@ -4,20 +4,20 @@
     shaderkd distill --nproc 2 --recipe cifar10-cpu --out runs/x                          # the same, launched for you
 
 What a run means does not depend on the number of processes. The recipe's `batch_size` is the global
-batch. Every rank runs the source exactly as one process would: the same shard order from (seed,
-epoch), the same augmentation, mixup, attack and generator draws from the run's generators, for the whole
-global batch; then it takes its own contiguous slice of the batch for the teacher and student forward and
-backward (`Group.local`). DistributedDataParallel averages the gradients (the mean of equal slices' mean
-losses is the global mean loss), SyncBatchNorm makes the student's batch statistics those of the global
-batch, and the teacher's class histogram (which steers the boundary attack) is summed over the ranks, so
-every rank holds the same student, optimiser, EMA and generators as a one-process run, up to the order of
-floating-point reductions. Rank 0 alone writes the run directory and evaluates; every rank resumes from
-the same state.pt.
+batch. Every rank draws every random number of a step for the whole global batch, exactly as one process
+would (the shard order from (seed, epoch), augmentation, mixup, attack and generator draws from the run's
+generators), and does the work on images only for its own contiguous slice (`Group.span`): the source
+augments the slice and the mixing partners it needs, attacks the attacked groups in the slice, and the
+teacher and student run on the slice. DistributedDataParallel averages the gradients (the mean of equal
+slices' mean losses is the global mean loss), SyncBatchNorm makes the student's batch statistics those of
+the global batch, and the teacher's class histogram (which steers the boundary attack) is summed over the
+ranks, so every rank holds the same student, optimiser, EMA and generators as a one-process run, up to
+the order of floating-point reductions. A streamed shard set is split over the ranks by shards and the
+slices gathered (train/shardset.py). Rank 0 alone writes the run directory and evaluates; every rank
+resumes from the same state.pt.
 
-What is split is the work on the student (and the teacher's forward in the loss); the source's work
-(decoding, augmentation, the attack, a generator's steps) is repeated on every rank, which is what keeps
-the draws identical without communicating them. On a GPU the student's step dominates; on a 2-core CPU
-the repeated source work and the two processes sharing the cores limit the speed-up (README).
+A generator's own steps (DFAD, RDSKD) are repeated on every rank, which keeps the generators identical
+without communicating them.
 """
 from __future__ import annotations
 
