@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from shards import format as fmt
+from shards.manifest import replace_text
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +145,5 @@ def load_json(path: Path, default):
 
 
 def save_json(path: Path, obj) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(obj, sort_keys=True, indent=1))
-    os.replace(tmp, path)
+    """Write `path` whole by rename (several parts of a job array may write the same file at once)."""
+    replace_text(path, json.dumps(obj, sort_keys=True, indent=1))

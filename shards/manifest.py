@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
+import socket
 from pathlib import Path
 
 FORMAT = "shaderkd-shards"
@@ -181,12 +183,21 @@ def read_manifest(directory: Path | str) -> dict:
     return parse_manifest(path.read_bytes(), str(path))
 
 
+def replace_text(path: Path, text: str) -> None:
+    """Write `path` whole by rename, through a temporary name of this writer's own (host, process,
+    random token): the parts of a job array on shared storage may write the same file at once."""
+    tmp = path.with_name(f"{path.name}.{socket.gethostname()}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    try:
+        tmp.write_text(text)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def write_manifest(directory: Path | str, manifest: dict) -> Path:
     check_manifest(manifest)
     path = Path(directory) / MANIFEST
-    tmp = path.with_name(MANIFEST + ".tmp")
-    tmp.write_text(dumps_manifest(manifest))
-    os.replace(tmp, path)
+    replace_text(path, dumps_manifest(manifest))
     return path
 
 

@@ -181,3 +181,33 @@ def test_slurm_example_renders_its_parts_and_its_finalize_job_completes_the_set(
     r = subprocess.run(["bash", "-c", wrap], env=env, capture_output=True, text=True, timeout=240, cwd=ROOT)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "complete, 30 images in 3 shards" in r.stdout and "OK" in r.stdout
+
+
+def test_parts_writing_the_same_bookkeeping_file_at_once_do_not_collide(tmp_path, monkeypatch):
+    """Two parts of a job array start together and both pin .parts/config.json (and the last two to
+    finish both write the manifest): their temporary files must not be shared, or one rename fails."""
+    import threading
+
+    from render.outdir import save_json
+    from shards.manifest import write_manifest
+    errors = []
+
+    def hammer(fn):
+        try:
+            for _ in range(150):
+                fn()
+        except Exception as exc:   # noqa: BLE001 - any failure is the test's failure
+            errors.append(exc)
+
+    path = tmp_path / "config.json"
+    manifest = {"format": "shaderkd-shards", "version": 1}
+    writers = [lambda: save_json(path, {"bank_hash": "x"})] * 3 + [lambda: write_manifest(tmp_path, manifest)] * 3
+    monkeypatch.setattr("shards.manifest.check_manifest", lambda m: None)   # the writing, not the format, is tested
+    threads = [threading.Thread(target=hammer, args=(w,)) for w in writers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors[:1]
+    assert json.loads(path.read_text()) == {"bank_hash": "x"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["config.json", "manifest.json"]
