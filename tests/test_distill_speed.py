@@ -158,3 +158,28 @@ def test_bench_runs_the_loop_and_accounts_for_the_step(world, tmp_path):
     assert r["flops_per_step"] > r["plain_kd_flops_per_step"] > 0      # the attack's passes are counted
     assert r["img_per_s"] > 0 and r["plain_kd_img_per_s"] > 0 and r["student_fwd_bwd_img_per_s"] > 0
     assert Path(r["trace"]).stat().st_size > 0 and (tmp_path / "bench.md").is_file()
+
+
+@pytest.mark.parametrize("idle, local_world, expect", [(2.0, None, 2), (1.95, None, 2), (1.2, None, 1),
+                                                       (0.1, None, 1), (None, None, 1), (2.0, "2", 1),
+                                                       (8.0, None, 2)])
+def test_auto_threads_take_the_idle_cores(monkeypatch, idle, local_world, expect):
+    """run.threads = 0 uses the cores idle at the start (here 2 usable), shared among this machine's ranks."""
+    before = torch.get_num_threads()
+    monkeypatch.setattr(loop.os, "sched_getaffinity", lambda pid: {0, 1})
+    monkeypatch.setattr(loop.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(loop, "idle_cores", lambda: idle)
+    if local_world:
+        monkeypatch.setenv("LOCAL_WORLD_SIZE", local_world)
+    else:
+        monkeypatch.delenv("LOCAL_WORLD_SIZE", raising=False)
+    try:
+        assert loop.set_threads(0, torch.device("cpu")) == expect
+        assert loop.set_threads(3, torch.device("cpu")) == 3   # an explicit count is taken as given
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_idle_cores_reads_this_machine():
+    idle = loop.idle_cores(0.05)
+    assert idle is None or 0 <= idle <= (loop.os.cpu_count() or 1) + 1e-6

@@ -65,11 +65,11 @@ def _distill(recipe: Recipe, out: Path, on_event, allow_code_execution: bool, gr
         prepare_run_dir(out, recipe)
     device = pick_device(recipe.run.device)
     device = group.device(device) if group is not None else device
-    set_threads(recipe.run.threads, device)
+    threads = set_threads(recipe.run.threads, device)
     bf16, fmt = speed_choices(device, recipe.run.precision)   # bf16 autocast and memory format (train.loop)
     if main:
         (out / "versions.json").write_text(json.dumps({**versions(device), "precision": "bf16 autocast" if bf16 else "fp32",
-                                                       "cpu_native_bf16": cpu_has_native_bf16(),
+                                                       "cpu_native_bf16": cpu_has_native_bf16(), "torch_threads": threads,
                                                        "memory_format": str(fmt).removeprefix("torch.")}, indent=1) + "\n")
     seed_everything(recipe.seed)
     teacher, tcard = load_model(expand(recipe.teacher), device=device, allow_code_execution=allow_code_execution)

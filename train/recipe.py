@@ -101,7 +101,7 @@ class RunConfig:
     device: str = "auto"            # "auto" (cuda when present), "cpu", "cuda", "cuda:1", ...
     log_every: int = 50
     ckpt_every: int = 200           # full state for resuming, every this many steps (and at the end)
-    threads: int = 0                # torch CPU threads (0: all cores but one, at least 1)
+    threads: int = 0                # torch CPU threads (0: the cores idle at the start, at least 1; train.loop.set_threads)
     precision: str = "auto"         # "auto": bf16 autocast on a GPU and on CPUs with native bf16 (AVX512-BF16,
                                     # AMX), fp32 elsewhere; or "fp32", "bf16" (versions.json says which ran)
 
