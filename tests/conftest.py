@@ -89,7 +89,7 @@ def tiny_recipe(world, **changes):
                augment=AugmentConfig(randaug_n=1, rotate=10, mixup=0.2, cutmix=0.2),
                attack=AttackConfig(kind="boundary", share=0.25, eps=0.1, steps=3, step_size=0.03),
                optim=OptimConfig(steps=14, warmup_steps=2, lr=0.05, ema_decay=0.5),
-               eval=EvalConfig(every=4), run=RunConfig(log_every=2, ckpt_every=3))
+               eval=EvalConfig(every=4), run=RunConfig(log_every=2, ckpt_every=3, threads=1))
     for k, v in changes.items():
         section, _, key = k.partition("__")
         setattr(getattr(r, section), key, v)

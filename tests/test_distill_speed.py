@@ -4,6 +4,7 @@ and the boundary attack spends no teacher pass it does not need."""
 from __future__ import annotations
 
 import copy
+import json
 
 import pytest
 import torch
@@ -183,3 +184,34 @@ def test_auto_threads_take_the_idle_cores(monkeypatch, idle, local_world, expect
 def test_idle_cores_reads_this_machine():
     idle = loop.idle_cores(0.05)
     assert idle is None or 0 <= idle <= (loop.os.cpu_count() or 1) + 1e-6
+
+
+def test_a_resumed_auto_threads_run_keeps_the_threads_it_began_with(world, tmp_path, monkeypatch):
+    """Exact resume: run.threads = 0 chose 2 threads at the start; resumed when only 1 core is idle, it
+    still uses 2 (another count could change float reductions)."""
+    from conftest import tiny_recipe
+    from train.distill import distill
+    before = torch.get_num_threads()
+    monkeypatch.setattr(loop.os, "sched_getaffinity", lambda pid: {0, 1})
+    r = tiny_recipe(world, run__threads=0, optim__steps=6)
+    seen = []
+    monkeypatch.setattr(loop, "idle_cores", lambda: 2.0)
+    try:
+        class Stop(Exception):
+            pass
+
+        def stop(e):
+            if e.get("event") == "step":
+                seen.append(torch.get_num_threads())
+                if e["step"] > 3:
+                    raise Stop
+        with pytest.raises(Stop):
+            distill(r, tmp_path / "run", on_event=stop)
+        monkeypatch.setattr(loop, "idle_cores", lambda: 1.0)
+        distill(r, tmp_path / "run", on_event=lambda e: e.get("event") == "step" and seen.append(torch.get_num_threads()))
+        assert set(seen) == {2}
+        assert json.loads((tmp_path / "run" / "versions.json").read_text())["torch_threads"] == 2
+        distill(r, tmp_path / "fresh", on_event=lambda e: None)   # a new run chooses anew: 1 idle core
+        assert json.loads((tmp_path / "fresh" / "versions.json").read_text())["torch_threads"] == 1
+    finally:
+        torch.set_num_threads(before)

@@ -30,7 +30,7 @@ from train.models import Normalized, create_model
 from train.recipe import Recipe, expand
 from train.report import Scorers, finish
 from train.rundir import RunLock
-from train.runstate import RunDirError, load_run_recipe, prepare_run_dir, seed_everything, versions  # noqa: F401
+from train.runstate import RunDirError, has_checkpoint, load_run_recipe, prepare_run_dir, seed_everything, versions  # noqa: F401
 
 log = logging.getLogger(__name__)
 TIMING_KEYS = ("img_per_s", "elapsed_s")   # the metrics that differ between identical runs
@@ -58,6 +58,18 @@ def distill(recipe: Recipe, out: Path | str, on_event: Callable[[dict], None] | 
         distributed.teardown(group)
 
 
+def _resumed_threads(out: Path, recipe: Recipe) -> int:
+    """The thread count a resumed run with run.threads = 0 chose when it began (versions.json), so that it
+    continues with the same float reduction order (exact resume) whatever the load is now; 0 otherwise."""
+    path = out / "versions.json"
+    if recipe.run.threads or not has_checkpoint(out / "state.pt") or not path.is_file():
+        return 0
+    try:
+        return max(0, int(json.loads(path.read_text()).get("torch_threads") or 0))
+    except (OSError, ValueError, TypeError, AttributeError):   # being rewritten by rank 0, or damaged: choose anew
+        return 0
+
+
 def _distill(recipe: Recipe, out: Path, on_event, allow_code_execution: bool, group=None, sync_bn=True) -> dict:
     out, ev, o, d = Path(out), recipe.eval, recipe.optim, recipe.data
     main = group is None or group.main   # [distributed] rank 0 alone writes the run directory
@@ -65,7 +77,7 @@ def _distill(recipe: Recipe, out: Path, on_event, allow_code_execution: bool, gr
         prepare_run_dir(out, recipe)
     device = pick_device(recipe.run.device)
     device = group.device(device) if group is not None else device
-    threads = set_threads(recipe.run.threads, device)
+    threads = set_threads(recipe.run.threads or _resumed_threads(out, recipe), device)
     bf16, fmt = speed_choices(device, recipe.run.precision)   # bf16 autocast and memory format (train.loop)
     if main:
         (out / "versions.json").write_text(json.dumps({**versions(device), "precision": "bf16 autocast" if bf16 else "fp32",
