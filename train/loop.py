@@ -272,16 +272,20 @@ def train(trainer: Trainer, state: RunState, plan: Plan, state_path: Path) -> No
         state.images_seen, images_mark = state.images_seen + images, images_mark + images
         plan.emit({"event": "step", "step": state.step, "total": plan.steps})
         done = state.step >= plan.steps
-        if (state.step % plan.log_every == 0 or done) and group is not None:
+        log_now = state.step % plan.log_every == 0 or done
+        if log_now:
+            agreement = (out.logits.argmax(1) == out.target).float().mean()
+        if log_now and group is not None:
             group.mean_(state.loss_sum)   # [distributed] the global batch's loss, as one process logs it
+            group.mean_(agreement)        # and its agreement (equal slices: the mean of the slices' means)
             if not main:
                 state.loss_sum.zero_()
                 state.loss_n = 0
-        if main and (state.step % plan.log_every == 0 or done):
+        if main and log_now:
             now = time.perf_counter()
             extra = {k: float(v) for k, v in {**batch.extra, **out.extra}.items()}
             record(plan, state, "train", loss=float(state.loss_sum) / state.loss_n, lr=trainer.scheduler.get_last_lr()[0],
-                   batch_agreement=(out.logits.argmax(1) == out.target).float().mean().item(),
+                   batch_agreement=agreement.item(),
                    img_per_s=images_mark / max(now - t_mark, 1e-9),
                    class_balance=relative_entropy(state.class_freq.cpu().numpy()), elapsed_s=state.wall(), **extra)
             state.loss_sum.zero_()
