@@ -2,8 +2,8 @@
 
 Does the gap to real data close with compute, and where does the shader method overtake or trail a
 generator? Every method gets the same budgets of student updates at the same batch size (by default
-600, 2,400 and 9,600 updates of 128 images on CIFAR-10: a factor of 4 apart, the largest 4 times
-`cifar10-cpu`'s 2,400), the same teacher, student and evaluation, and each (method, budget, seed) is
+600, 2,400 and 9,600 updates of 128 images on CIFAR-10: a factor of 4 apart, the largest about
+`cifar10-cpu`'s 8,900; `--budgets 2225 8900 35600` puts the largest at 4 times it), the same teacher, student and evaluation, and each (method, budget, seed) is
 an ordinary `shaderkd distill` run made exactly as `bench/quality.py` makes its runs (its
 `run_one`: the budget overrides, warm-up 5% of the run, DFAD's schedule without milestones, the
 scoring split monitored but never chosen on). A finished run is reused and an interrupted one resumes
