@@ -121,16 +121,9 @@ def plot(rows: list[dict], summary: list[dict], args, path: Path) -> None:
         ax.scatter([r["steps"] * r["batch_size"] for r in seeds], [r["final_test_top1"] for r in seeds],
                    color=f"C{i}", alpha=0.3, s=12)
     ax.axhline(rows[0]["teacher_test_top1"], color="k", linestyle="--", linewidth=1, label="teacher")
-    ax.set_xscale("log")
-    ax.set_xlabel("training budget: images the student trained on (log scale)")
-    ax.set_ylabel(f"{quality.TASKS[args.task]['split']} top-1")
-    ax.set_ylim(0, 1)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right")
-    ax.set_title(f"{quality.TASKS[args.task]['title']}: accuracy against budget")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    task = quality.TASKS[args.task]
+    quality.save_accuracy_plot(fig, ax, path, "training budget: images the student trained on (log scale)",
+                               f"{task['split']} top-1", f"{task['title']}: accuracy against budget", loc="lower right")
 
 
 def main(argv=None) -> None:

@@ -154,13 +154,22 @@ def plot(rows: list[dict], args, path: Path) -> None:
         for j, r in enumerate(x for x in rows if x["method"] == label):
             t, acc = zip(*r["curve"])
             ax.plot(t, acc, color=f"C{i}", marker="o", markersize=3, alpha=0.8, label=label if j == 0 else None)
+    save_accuracy_plot(fig, ax, path, "wall time (s, log scale)", f"{TASKS[args.task]['split']} top-1",
+                       f"{TASKS[args.task]['title']}, {args.steps} student updates at batch {args.batch_size}",
+                       loc="upper left", bbox_to_anchor=(1.01, 1.0))
+
+
+def save_accuracy_plot(fig, ax, path: Path, xlabel: str, ylabel: str, title: str, **legend) -> None:
+    """The finish every accuracy plot of the benches shares: log x axis, accuracy from 0 to 1, grid,
+    legend (matplotlib's legend keywords), title; written to `path` and closed."""
+    import matplotlib.pyplot as plt
     ax.set_xscale("log")
-    ax.set_xlabel("wall time (s, log scale)")
-    ax.set_ylabel(f"{TASKS[args.task]['split']} top-1")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
     ax.set_ylim(0, 1)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    ax.set_title(f"{TASKS[args.task]['title']}, {args.steps} student updates at batch {args.batch_size}")
+    ax.legend(fontsize=8, **legend)
+    ax.set_title(title)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
