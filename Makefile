@@ -25,7 +25,7 @@ SET ?=
 BENCH_MNIST ?= --steps 1000 --batch-size 128 --rdskd-pretrain 300
 BENCH_CIFAR10 ?= --steps 400 --batch-size 128 --rdskd-pretrain 200
 
-.PHONY: setup shards distill test test-fast bench-render bench-pull bench-quality bench-budget bench-distill bench-scale bank-check clean-shards gpu-check
+.PHONY: setup shards distill test test-fast bench-render bench-pull bench-quality bench-data bench-budget bench-distill bench-scale bank-check clean-shards gpu-check
 
 setup:
 	bash scripts/setup.sh
@@ -76,6 +76,14 @@ bench-pull: $(SHARDS_DEP)
 bench-quality: $(SHARDS_DEP)
 	$(RUN) python bench/quality.py --task mnist $(BENCH_MNIST)
 	$(RUN) python bench/quality.py --task cifar10 $(BENCH_CIFAR10)
+
+# make bench-data: which shader set makes the best student: project bank / Shadertoy / mixed, each with and
+# without teacher-balanced curation, 3 seeds (renders the sets into runs/bench-data first; resumable)
+BENCH_DATA_MNIST ?= --steps 2000
+BENCH_DATA_CIFAR10 ?= --steps 2225
+bench-data:
+	$(RUN) python bench/data.py --task mnist $(BENCH_DATA_MNIST)
+	$(RUN) python bench/data.py --task cifar10 $(BENCH_DATA_CIFAR10)
 
 # make bench-budget: CIFAR-10 accuracy against budget (shader, real-image KD, DFAD); hours on a CPU,
 # resumable: run it again after an interruption

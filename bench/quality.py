@@ -79,10 +79,12 @@ def overrides_for(method: str, args) -> list[str]:
     return sets
 
 
-def run_one(method: str, seed: int, args) -> dict:
+def run_one(method: str, seed: int, args, tag: str = "") -> dict:
+    """One (method, seed) run at the budget of `args`, in `<args.out>/<recipe><tag>-n<steps>-b<batch>-s<seed>`
+    (`tag` names a variant, e.g. the shard set of bench/data.py)."""
     name = recipe_name(args.task, method)
     label = LABELS[method].format(data=TASKS[args.task]["data"])
-    out = Path(args.out) / f"{name}-n{args.steps}-b{args.batch_size}-s{seed}"
+    out = Path(args.out) / f"{name}{tag}-n{args.steps}-b{args.batch_size}-s{seed}"
     recipe = load_recipe(name, overrides_for(method, args) + [f"seed={seed}"])
     same = (out / "config.json").is_file() and to_dict(load_run_recipe(out)) == to_dict(recipe)
     if (out / "config.json").is_file() and not same:   # made with an older recipe: keep it aside, run afresh

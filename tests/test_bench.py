@@ -27,3 +27,38 @@ def test_every_method_runs_on_one_budget(task):
     authors = load_recipe(quality.recipe_name(task, "authors"), quality.overrides_for("authors", args))
     assert authors.attack.kind == "bold" and authors.student == recipes["shader"].student
     assert (authors.optim.steps, authors.optim.warmup_steps) == (600, 30)
+
+
+# ------------------------------------------------------------------ bench/data.py (issue 14, part 2)
+
+import data  # noqa: E402  (bench/data.py)
+
+from conftest import shared_path, world  # noqa: E402,F401
+
+
+def test_data_set_facts_describe_a_set_before_training(world, tmp_path):
+    root, shards, teacher = world
+    args = argparse.Namespace(task="mnist", diversity_sample=100, work=str(tmp_path))
+    facts = data.set_facts("bank", shards, str(teacher), args)
+    assert facts["images"] == 240 and sum(facts["teacher_histogram"]) == 240
+    assert 0 <= facts["teacher_balance"] <= 1 and 0 < facts["teacher_confidence"] <= 1
+    assert 0 < facts["diversity"] < 1 and facts["distinct_shaders"] == 7
+    assert facts["project_share"] == 0   # the test set's shaders s0..s6 are not the project's
+    assert data.set_facts("bank", shards, str(teacher), args) == facts   # cached, keyed by the manifest
+    assert (tmp_path / "facts" / "bank-mnist-100.json").is_file()
+
+
+def test_data_labels_name_bank_and_curation():
+    assert data.label("bank") == "project bank"
+    assert data.label("shadertoy-curated") == "Shadertoy, curated"
+    assert data.label("mixed-curated") == "mixed (bank + Shadertoy), curated"
+
+
+def test_data_mixed_bank_holds_both_banks(tmp_path):
+    corpus = shared_path("data", "shadertoy-permissive", "shaders.jsonl")   # skips when ../shared is absent
+    from render.bank import load_bank
+    d = data.mixed_bank(tmp_path)
+    n_corpus = sum(1 for line in corpus.read_text().splitlines() if line.strip())
+    assert len(load_bank(d)) == len(load_bank(data.REPO / "shaders")) + n_corpus
+    before = (d / corpus.name).stat().st_mtime_ns
+    assert data.mixed_bank(tmp_path) == d and (d / corpus.name).stat().st_mtime_ns == before   # kept as it is
