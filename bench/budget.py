@@ -56,7 +56,8 @@ def _one(job: tuple[str, int, int, argparse.Namespace]) -> dict:
 
 def run_all(args) -> list[dict]:
     # the cheapest runs first, so a stopped bench has whole columns of the table
-    jobs = [(m, n, s, args) for n in sorted(args.budgets) for s in args.seeds for m in args.methods]
+    jobs = [(m, n, s, args) for n in sorted(args.budgets) for s in args.seeds for m in args.methods
+            if n <= args.limit.get(m, n)]
     if args.jobs <= 1:
         return [_one(j) for j in jobs]
     with ProcessPoolExecutor(args.jobs, mp_context=get_context("spawn")) as pool:
@@ -78,6 +79,20 @@ def summarise(rows: list[dict]) -> list[dict]:
     return out
 
 
+def s_key(summary: list[dict], method: str) -> str:
+    """The method key of a table row's label."""
+    return next(s["method_key"] for s in summary if s["method"] == method)
+
+
+def parse_limit(text: str) -> tuple[str, int]:
+    """`--limit dfad=9600`: (method, most updates it is run for)."""
+    method, _, n = text.partition("=")
+    if method not in METHODS or not n.isdigit():
+        raise argparse.ArgumentTypeError(f"--limit takes METHOD=UPDATES with METHOD one of {', '.join(METHODS)}, "
+                                         f"e.g. dfad=9600; got {text!r}")
+    return method, int(n)
+
+
 def write_table(rows: list[dict], summary: list[dict], args, path: Path) -> None:
     task = quality.TASKS[args.task]
     teacher = rows[0]["teacher_test_top1"]
@@ -93,16 +108,20 @@ def write_table(rows: list[dict], summary: list[dict], args, path: Path) -> None
         cells = []
         for n in budgets:
             s = next((x for x in summary if x["method"] == method and x["steps"] == n), None)
-            cells.append("-" if s is None else
-                         f"{s['mean']:.4f} ± {s['std']:.4f} ({s['mean'] / teacher:.2f}), {s['wall_s']:.0f} s")
+            seeds = "" if s is None or s["seeds"] == len(args.seeds) else f", {s['seeds']} seed(s)"
+            cells.append(("not run" if n > args.limit.get(s_key(summary, method), n) else "-") if s is None else
+                         f"{s['mean']:.4f} ± {s['std']:.4f} ({s['mean'] / teacher:.2f}), {s['wall_s']:.0f} s{seeds}")
         lines.append(f"| {method} | " + " | ".join(cells) + " |")
-    lines += ["", "Wall time: one run's training, mean over seeds, with "
+    limits = ", ".join(f"{quality.LABELS[m].format(data=task['data'])} up to {n:,} updates" for m, n in args.limit.items())
+    lines += ["", *([f"Not run (`--limit`, for time): beyond {limits}.", ""] if limits else []),
+              "Wall time: one run's training, mean over seeds, with "
               f"{args.jobs} run(s) at a time on this machine (loading and final scoring not counted).", "",
               f"Machine: {cpu_model()}, {os.cpu_count()} cores, torch {torch.__version__}, "
               f"{args.threads or 'default'} torch thread(s) per run.", "",
               "Command: `" + " ".join(["python bench/budget.py", f"--task {args.task}", "--budgets",
                                        *map(str, budgets), f"--batch-size {args.batch_size}", "--seeds",
-                                       *map(str, args.seeds), "--methods", *args.methods]) + "`", ""]
+                                       *map(str, args.seeds), "--methods", *args.methods,
+                                       *(f"--limit {m}={n}" for m, n in args.limit.items())]) + "`", ""]
     path.write_text("\n".join(lines))
 
 
@@ -134,12 +153,16 @@ def main(argv=None) -> None:
     p.add_argument("--evals", type=int, default=4, help="evaluations per run")
     p.add_argument("--seeds", type=int, nargs="+", default=[0])
     p.add_argument("--methods", nargs="+", default=list(METHODS), choices=list(METHODS))
+    p.add_argument("--limit", type=parse_limit, action="append", default=[], metavar="METHOD=UPDATES",
+                   help="run METHOD only at budgets up to UPDATES (repeatable; e.g. dfad=9600: DFAD's step costs "
+                        "about 5 times the shader method's)")
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads per run (0: torch's default)")
     p.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1), help="runs at a time")
     p.add_argument("--shards", default="{repo}/shards/default", help="shader set (`make shards` renders it)")
     p.add_argument("--out", default=str(REPO / "runs" / "bench-budget"))
     p.add_argument("--results", default=str(REPO / "bench" / "results"))
     args = p.parse_args(argv)
+    args.limit = dict(args.limit)
     if min(args.budgets) < args.evals:
         p.error(f"--budgets: every budget needs at least --evals ({args.evals}) updates")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")

@@ -62,3 +62,27 @@ def test_data_mixed_bank_holds_both_banks(tmp_path):
     assert len(load_bank(d)) == len(load_bank(data.REPO / "shaders")) + n_corpus
     before = (d / corpus.name).stat().st_mtime_ns
     assert data.mixed_bank(tmp_path) == d and (d / corpus.name).stat().st_mtime_ns == before   # kept as it is
+
+
+# ------------------------------------------------------------------ bench/budget.py
+
+import budget  # noqa: E402  (bench/budget.py)
+
+
+def test_budget_limit_skips_runs_and_says_so(tmp_path):
+    args = argparse.Namespace(task="cifar10", budgets=[600, 2400], seeds=[0, 1], methods=["shader", "dfad"],
+                              limit=dict([budget.parse_limit("dfad=600")]), batch_size=128, jobs=2, threads=1)
+    jobs = [(m, n) for n in args.budgets for s in args.seeds for m in args.methods if n <= args.limit.get(m, n)]
+    assert ("dfad", 2400) not in jobs and ("shader", 2400) in jobs
+    row = dict(teacher_test_top1=0.9, batch_size=128, wall_s=1.0)
+    runs = [("shader", 600, 0), ("shader", 600, 1), ("dfad", 600, 0), ("dfad", 600, 1), ("shader", 2400, 0)]
+    rows = [dict(row, method_key=m, method=budget.quality.LABELS[m], steps=n, final_test_top1=0.5 + 0.01 * s)
+            for m, n, s in runs]
+    budget.write_table(rows, budget.summarise(rows), args, tmp_path / "t.md")
+    text = (tmp_path / "t.md").read_text()
+    dfad = next(line for line in text.splitlines() if line.startswith("| DFAD"))
+    assert dfad.endswith("| not run |") and "--limit dfad=600" in text and "DFAD up to 600 updates" in text
+    shader = next(line for line in text.splitlines() if line.startswith("| shader"))
+    assert shader.endswith("1 seed(s) |")   # fewer seeds than asked are said
+    with pytest.raises(argparse.ArgumentTypeError, match="METHOD=UPDATES"):
+        budget.parse_limit("gan=3")
