@@ -219,7 +219,8 @@ def plot(rows: list[dict], args, path: Path) -> None:
         ax.scatter([i] * len(acc), acc, color="C0" if "curated" not in name else "C1", zorder=3)
         ax.hlines(statistics.fmean(acc), i - 0.25, i + 0.25, color="k")
     ax.axhline(rows[0]["teacher_test_top1"], color="grey", ls="--", label="teacher")
-    ax.set_xticks(range(len(names)), [label(n).replace(", ", ",\n") for n in names], fontsize=8)
+    ax.set_xticks(range(len(names)), [label(n).replace(" (bank + Shadertoy)", "").replace(", ", ",\n") for n in names],
+                  fontsize=8)
     ax.set_ylabel(f"{quality.TASKS[args.task]['split']} top-1")
     ax.set_title(f"{quality.TASKS[args.task]['title']}: {args.steps} updates x {args.batch_size}, one dot a seed")
     ax.grid(alpha=0.3, axis="y")
