@@ -8,7 +8,7 @@ an ordinary `shaderkd distill` run made exactly as `bench/quality.py` makes its 
 `run_one`: the budget overrides, warm-up 5% of the run, DFAD's schedule without milestones, the
 scoring split monitored but never chosen on). A finished run is reused and an interrupted one resumes
 exactly (the trainer's resume), so the whole bench can be stopped and started again at any time and
-loses at most one checkpoint interval per run.
+loses at most one checkpoint interval per run (an evaluation interval, at most 1,000 updates).
 
     .venv/bin/python bench/budget.py [--task cifar10] [--budgets 600 2400 9600] [--seeds 0] [--jobs 2]
 

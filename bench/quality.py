@@ -62,12 +62,13 @@ log = logging.getLogger("bench.quality")
 
 
 def overrides_for(method: str, args) -> list[str]:
-    """The budget, made the same for every method: student updates, batch size, evaluation points,
+    """The budget, made the same for every method: student updates, batch size, evaluation points
+    (a checkpoint at each, and at least every 1,000 updates, so that a stopped long run loses little),
     and one selection rule (agreement on held-out shader images: `eval.val` off, the scoring split
     only monitored)."""
     every = max(1, args.steps // args.evals)
     sets = [f"optim.steps={args.steps}", f"data.batch_size={args.batch_size}", f"eval.every={every}",
-            f"run.log_every={max(1, every // 2)}", f"run.ckpt_every={every}", f"run.threads={args.threads}",
+            f"run.log_every={max(1, every // 2)}", f"run.ckpt_every={min(every, 1000)}", f"run.threads={args.threads}",
             f'eval.monitor="{TASKS[args.task]["score"]}"', 'eval.val=""', 'eval.select="auto"', f'eval.test="{TASKS[args.task]["score"]}"',
             f'data.shards="{args.shards}"']
     if method in ("shader", "authors", "real-kd", "supervised"):   # warm-up: 5% of the run, as in the recipes
