@@ -57,6 +57,7 @@ from train.shardset import ShardSet  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 BANKS = {"bank": "{repo}/shaders", "shadertoy": "{shared}/data/shadertoy-permissive/shaders.jsonl", "mixed": None}
+MARKERS = {"bank": "o", "shadertoy": "s", "mixed": "^"}
 LABELS = {"bank": "project bank", "shadertoy": "Shadertoy", "mixed": "mixed (bank + Shadertoy)"}
 log = logging.getLogger("bench.data")
 
@@ -207,25 +208,41 @@ def write_table(rows: list[dict], facts: dict[str, dict], args, path: Path) -> N
     path.write_text("\n".join(lines))
 
 
-def plot(rows: list[dict], args, path: Path) -> None:
+def plot(rows: list[dict], facts: dict[str, dict], args, path: Path) -> None:
+    """Left: every seed's accuracy per set. Right: mean accuracy against the teacher's class balance on
+    the set and against its diversity (the two figures a user can compute before training)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     names = list(dict.fromkeys(r["set"] for r in rows))
-    fig, ax = plt.subplots(figsize=(8, 4))
+    short = {n: label(n).replace(" (bank + Shadertoy)", "") for n in names}
+    colour = {n: "C1" if "curated" in n else "C0" for n in names}
+    teacher = rows[0]["teacher_test_top1"]
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4), gridspec_kw={"width_ratios": [2, 1, 1]}, sharey=True)
+    ax = axes[0]
     for i, name in enumerate(names):
         acc = [r["final_test_top1"] for r in rows if r["set"] == name]
-        ax.scatter([i] * len(acc), acc, color="C0" if "curated" not in name else "C1", zorder=3)
+        ax.scatter([i] * len(acc), acc, color=colour[name], zorder=3)
         ax.hlines(statistics.fmean(acc), i - 0.25, i + 0.25, color="k")
-    ax.axhline(rows[0]["teacher_test_top1"], color="grey", ls="--", label="teacher")
-    ax.set_xticks(range(len(names)), [label(n).replace(" (bank + Shadertoy)", "").replace(", ", ",\n") for n in names],
-                  fontsize=8)
+    ax.set_xticks(range(len(names)), [short[n].replace(", ", ",\n") for n in names], fontsize=8)
     ax.set_ylabel(f"{quality.TASKS[args.task]['split']} top-1")
-    ax.set_title(f"{quality.TASKS[args.task]['title']}: {args.steps} updates x {args.batch_size}, one dot a seed")
-    ax.grid(alpha=0.3, axis="y")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
+    ax.set_title(f"{quality.TASKS[args.task]['title']}: {args.steps} updates x {args.batch_size}, one dot a seed",
+                 fontsize=10)
+    for ax, key, xlabel in ((axes[1], "teacher_balance", "teacher's class balance on the set (1 = uniform)"),
+                            (axes[2], "diversity", "diversity of the set (render/stats.py)")):
+        for name in names:
+            m, sd = quality.mean_std([r["final_test_top1"] for r in rows if r["set"] == name])
+            ax.errorbar(facts[name][key], m, yerr=sd, color=colour[name], marker=MARKERS[name.split("-")[0]],
+                        capsize=3, markersize=7, alpha=0.85, label=short[name])
+        ax.set_xlabel(xlabel, fontsize=9)
+        ax.set_title("mean ± std over seeds", fontsize=10)
+    for ax in axes:
+        ax.axhline(teacher, color="grey", ls="--", label="teacher")
+        ax.grid(alpha=0.3)
+    handles, labels = axes[1].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
@@ -264,7 +281,7 @@ def main(argv=None) -> None:
     write_table(rows, facts, args, stem.with_suffix(".md"))
     quality.write_csv(rows, stem.with_suffix(".csv"))
     stem.with_suffix(".json").write_text(json.dumps(facts, indent=1))
-    plot(rows, args, stem.with_suffix(".png"))
+    plot(rows, facts, args, stem.with_suffix(".png"))
     print(stem.with_suffix(".md").read_text())
 
 
