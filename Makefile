@@ -21,6 +21,15 @@ RUN_DIR ?= runs/$(RECIPE)
 # (../shared's CIFAR-10 JPEG val split), or agreement with the teacher on held-out shader images.
 VAL ?=
 SET ?=
+# CURATE=1: make distill trains on a teacher-balanced set: POOL images rendered from BANK (seed POOL_SEED),
+# of which the recipe's teacher keeps at most PER_CLASS a class, its most confident (`shaderkd curate`;
+# bench/NOTES-quality.md has what it gives). CURATE=0: on OUT as rendered. A URL OUT is used as it is.
+CURATE ?= 0
+POOL ?= 150000
+POOL_SEED ?= 1
+PER_CLASS ?= 5000
+POOL_OUT ?= shards/pool
+CURATED ?= shards/curated-$(RECIPE)
 # make bench-quality: one budget of student updates per task (the README's tables)
 BENCH_MNIST ?= --steps 1000 --batch-size 128 --rdskd-pretrain 300
 BENCH_CIFAR10 ?= --steps 400 --batch-size 128 --rdskd-pretrain 200
@@ -42,14 +51,31 @@ $(OUT)/manifest.json:
 	$(RENDER)
 endif
 
+# the pool and the curated set (CURATE=1)
+$(POOL_OUT)/manifest.json:
+	$(RUN) shaderkd render --bank $(BANK) --out $(POOL_OUT) --count $(POOL) --size $(SIZE) \
+	  --supersample $(SUPERSAMPLE) --seed $(POOL_SEED) --shard-size $(SHARD_SIZE) --workers $(WORKERS)
+$(CURATED)/manifest.json: $(POOL_OUT)/manifest.json
+	$(RUN) shaderkd curate --recipe $(RECIPE) --shards $(POOL_OUT) --out $(CURATED) --per-class $(PER_CLASS)
+
+CURATING := $(if $(OUT_IS_URL),,$(filter 1,$(CURATE)))
+DATA := $(if $(OUT_IS_URL),$(OUT),$(abspath $(if $(CURATING),$(CURATED),$(OUT))))
+DATA_DEP := $(if $(OUT_IS_URL),,$(if $(CURATING),$(CURATED)/manifest.json,$(OUT)/manifest.json))
+
 # Always runs the renderer: it renders only what is missing, and finishes an interrupted render.
+# With CURATE=1 also the pool and the curated set for RECIPE.
 shards:
 	$(RENDER)
 	$(RUN) shaderkd verify $(OUT)
+ifneq ($(CURATING),)
+	$(RUN) shaderkd render --bank $(BANK) --out $(POOL_OUT) --count $(POOL) --size $(SIZE) \
+	  --supersample $(SUPERSAMPLE) --seed $(POOL_SEED) --shard-size $(SHARD_SIZE) --workers $(WORKERS)
+	$(MAKE) $(CURATED)/manifest.json
+endif
 
-# Renders the default shards first when they are missing, then trains (resumes when RUN_DIR exists).
-distill: $(SHARDS_DEP)
-	$(RUN) shaderkd distill --recipe $(RECIPE) --out $(RUN_DIR) --set data.shards=$(if $(OUT_IS_URL),$(OUT),$(abspath $(OUT))) \
+# Renders (and curates) the shards first when they are missing, then trains (resumes when RUN_DIR exists).
+distill: $(DATA_DEP)
+	$(RUN) shaderkd distill --recipe $(RECIPE) --out $(RUN_DIR) --set data.shards=$(DATA) \
 	  $(if $(VAL),--set eval.val=$(VAL)) $(foreach s,$(SET),--set $(s))
 
 test:

@@ -176,6 +176,16 @@ def test_cli_distill_and_curate(world, tmp_path):
                                           str(tmp_path / "cur"), "--per-class", "4", "--device", "cpu"])
     assert cur.exit_code == 0, cur.output
     assert "relative entropy" in cur.output
+    # --recipe: the recipe's teacher curates, the same set as naming that teacher
+    (tmp_path / "r.toml").write_text(f'teacher = "{teacher}"\nstudent = "lenet5_half"\n')
+    by_recipe = CliRunner().invoke(curate_cmd, ["--recipe", str(tmp_path / "r.toml"), "--shards", str(shards), "--out",
+                                                str(tmp_path / "cur2"), "--per-class", "4", "--device", "cpu"])
+    assert by_recipe.exit_code == 0, by_recipe.output
+    assert [e["sha256"] for e in json.loads((tmp_path / "cur2" / "manifest.json").read_text())["shards"]] == \
+        [e["sha256"] for e in json.loads((tmp_path / "cur" / "manifest.json").read_text())["shards"]]
+    both = CliRunner().invoke(curate_cmd, ["--recipe", "cifar10-cpu", "--teacher", str(teacher), "--shards", str(shards),
+                                           "--out", str(tmp_path / "cur3"), "--per-class", "4"])
+    assert both.exit_code == 2 and "one of the two" in both.output
 
 
 def test_real_validation_data_chooses_the_best_and_is_reported(world, tmp_path):

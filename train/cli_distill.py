@@ -113,14 +113,16 @@ def distill_cmd(recipe_name, overrides, out, progress, allow_code_execution, npr
 
 
 @click.command("curate")
-@click.option("--teacher", required=True, help="Teacher spec: teacher:cifar10, a card .json, a run directory, ...")
+@click.option("--teacher", default=None, help="Teacher spec: teacher:cifar10, a card .json, a run directory, ...")
+@click.option("--recipe", default=None, help="Or the recipe whose teacher curates (e.g. cifar10-cpu): the set made "
+              "for the run that recipe will make.")
 @click.option("--shards", "shards_dir", required=True, help="Source shard set: a directory or a URL.")
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Curated set to write.")
 @click.option("--per-class", required=True, type=int, help="Images kept per teacher class (at most).")
 @click.option("--batch-size", default=500, show_default=True, type=int)
 @click.option("--shard-size", default=None, type=int, help="Images per curated shard (default: the source's).")
 @click.option("--device", default="auto", show_default=True, help="auto (cuda when present), cpu, cuda, ...")
-def curate_cmd(teacher, shards_dir, out, per_class, batch_size, shard_size, device):
+def curate_cmd(teacher, recipe, shards_dir, out, per_class, batch_size, shard_size, device):
     """Keep the shader images that spread most evenly over the teacher's classes."""
     from tqdm import tqdm
 
@@ -128,7 +130,12 @@ def curate_cmd(teacher, shards_dir, out, per_class, batch_size, shard_size, devi
     from train.loop import pick_device
 
     _logging()
+    if (teacher is None) == (recipe is None):
+        raise click.UsageError("give the teacher with --teacher SPEC or --recipe NAME (its teacher), one of the two")
     try:
+        if recipe is not None:
+            from train.recipe import load_recipe
+            teacher = load_recipe(recipe).teacher
         bar = tqdm(desc="teacher labels", unit="img")
 
         def progress(done, total):
