@@ -227,8 +227,8 @@ def plot(rows: list[dict], facts: dict[str, dict], args, path: Path) -> None:
         ax.hlines(statistics.fmean(acc), i - 0.25, i + 0.25, color="k")
     ax.set_xticks(range(len(names)), [short[n].replace(", ", ",\n") for n in names], fontsize=8)
     ax.set_ylabel(f"{quality.TASKS[args.task]['split']} top-1")
-    ax.set_title(f"{quality.TASKS[args.task]['title']}: {args.steps} updates x {args.batch_size}, one dot a seed",
-                 fontsize=10)
+    ax.set_title(f"{quality.TASKS[args.task]['title']} (teacher {teacher:.4f}): {args.steps} updates x "
+                 f"{args.batch_size}, one dot a seed", fontsize=10)
     for ax, key, xlabel in ((axes[1], "teacher_balance", "teacher's class balance on the set (1 = uniform)"),
                             (axes[2], "diversity", "diversity of the set (render/stats.py)")):
         for name in names:
@@ -237,8 +237,7 @@ def plot(rows: list[dict], facts: dict[str, dict], args, path: Path) -> None:
                         capsize=3, markersize=7, alpha=0.85, label=short[name])
         ax.set_xlabel(xlabel, fontsize=9)
         ax.set_title("mean ± std over seeds", fontsize=10)
-    for ax in axes:
-        ax.axhline(teacher, color="grey", ls="--", label="teacher")
+    for ax in axes:   # no teacher line: it would squeeze the sets' differences into a band
         ax.grid(alpha=0.3)
     handles, labels = axes[1].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=8, frameon=False)
