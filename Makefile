@@ -21,16 +21,18 @@ RUN_DIR ?= runs/$(RECIPE)
 # (../shared's CIFAR-10 JPEG val split), or agreement with the teacher on held-out shader images.
 VAL ?=
 SET ?=
-# CURATE=1 (default): make distill trains on a teacher-balanced set: POOL images rendered from BANK (seed
-# POOL_SEED), of which the recipe's teacher keeps at most PER_CLASS a class, its most confident (`shaderkd
-# curate`; +1.3 points on cifar10-cpu, bench/NOTES-quality.md). CURATE=0: on OUT as rendered. A URL OUT is
-# used as it is.
-CURATE ?= 1
+# CURATE=1 (the default when OUT is shards/default): make distill trains on a teacher-balanced set: POOL
+# images rendered from BANK (seed POOL_SEED) into shards/pool, of which the recipe's teacher keeps at most
+# PER_CLASS a class, its most confident (`shaderkd curate`; +1.3 points on cifar10-cpu,
+# bench/NOTES-quality.md). With another OUT (a set you pulled or rendered) make distill trains on OUT as it
+# is, or with CURATE=1 curates OUT itself. CURATE=0: on OUT as rendered. A URL OUT is used as it is.
+DEFAULT_OUT := $(filter shards/default,$(OUT))
+CURATE ?= $(if $(DEFAULT_OUT),1,0)
 POOL ?= 150000
 POOL_SEED ?= 1
 PER_CLASS ?= 5000
-POOL_OUT ?= shards/pool
-CURATED ?= shards/curated-$(RECIPE)
+POOL_OUT ?= $(if $(DEFAULT_OUT),shards/pool,$(OUT))
+CURATED ?= $(if $(DEFAULT_OUT),shards/curated-$(RECIPE),$(OUT)-curated-$(RECIPE))
 # make bench-quality: one budget of student updates per task (the README's tables)
 BENCH_MNIST ?= --steps 1000 --batch-size 128 --rdskd-pretrain 300
 BENCH_CIFAR10 ?= --steps 400 --batch-size 128 --rdskd-pretrain 200
@@ -52,12 +54,17 @@ $(OUT)/manifest.json:
 	$(RENDER)
 endif
 
-# the pool and the curated set (CURATE=1)
-$(POOL_OUT)/manifest.json:
-	$(RUN) shaderkd render --bank $(BANK) --out $(POOL_OUT) --count $(POOL) --size $(SIZE) \
+# the pool (rendered only for the default OUT; another OUT is its own pool) and the curated set (CURATE=1)
+POOL_RENDER := $(RUN) shaderkd render --bank $(BANK) --out $(POOL_OUT) --count $(POOL) --size $(SIZE) \
 	  --supersample $(SUPERSAMPLE) --seed $(POOL_SEED) --shard-size $(SHARD_SIZE) --workers $(WORKERS)
+ifeq ($(OUT_IS_URL),)
+ifneq ($(POOL_OUT),$(OUT))
+$(POOL_OUT)/manifest.json:
+	$(POOL_RENDER)
+endif
 $(CURATED)/manifest.json: $(POOL_OUT)/manifest.json
 	$(RUN) shaderkd curate --recipe $(RECIPE) --shards $(POOL_OUT) --out $(CURATED) --per-class $(PER_CLASS)
+endif
 
 CURATING := $(if $(OUT_IS_URL),,$(filter 1,$(CURATE)))
 DATA := $(if $(OUT_IS_URL),$(OUT),$(abspath $(if $(CURATING),$(CURATED),$(OUT))))
@@ -69,8 +76,9 @@ shards:
 	$(RENDER)
 	$(RUN) shaderkd verify $(OUT)
 ifneq ($(CURATING),)
-	$(RUN) shaderkd render --bank $(BANK) --out $(POOL_OUT) --count $(POOL) --size $(SIZE) \
-	  --supersample $(SUPERSAMPLE) --seed $(POOL_SEED) --shard-size $(SHARD_SIZE) --workers $(WORKERS)
+ifneq ($(POOL_OUT),$(OUT))
+	$(POOL_RENDER)
+endif
 	$(MAKE) $(CURATED)/manifest.json
 endif
 
