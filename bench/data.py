@@ -86,9 +86,12 @@ def render(bank: str, out: Path, count: int, seed: int, args) -> None:
     cmd = [sys.executable, "-m", "shaderkd.cli", "render", "--bank", bank_path(bank, Path(args.work)),
            "--out", str(out), "--count", str(count), "--seed", str(seed), "--size", "32", "--supersample", "2",
            "--workers", str(args.render_workers)]
-    if (out / "manifest.json").is_file() and json.loads((out / "manifest.json").read_text()).get("complete"):
-        log.info("%s: complete, reused", out)
-        return
+    if (out / "manifest.json").is_file():
+        m = json.loads((out / "manifest.json").read_text())
+        cfg = m.get("config", {})
+        if m.get("complete") and (cfg.get("count"), cfg.get("seed"), cfg.get("size"), cfg.get("supersample")) == (count, seed, 32, 2):
+            log.info("%s: complete, reused", out)
+            return   # otherwise the renderer finishes it, or says why it cannot (another set is there)
     log.info("rendering %s", " ".join(cmd))
     subprocess.run(cmd, check=True, cwd=REPO)
 

@@ -1,5 +1,6 @@
 """bench/quality.py: every method of every task gets the same budget, selection rule and scoring split."""
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -86,3 +87,17 @@ def test_budget_limit_skips_runs_and_says_so(tmp_path):
     assert shader.endswith("1 seed(s) |")   # fewer seeds than asked are said
     with pytest.raises(argparse.ArgumentTypeError, match="METHOD=UPDATES"):
         budget.parse_limit("gan=3")
+
+
+def test_data_reuses_a_set_only_when_it_is_the_one_asked_for(tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr(data.subprocess, "run", lambda cmd, **kw: calls.append(cmd))
+    out = tmp_path / "bank"
+    out.mkdir()
+    cfg = {"count": 50, "seed": 0, "size": 32, "supersample": 2}
+    (out / "manifest.json").write_text(json.dumps({"complete": True, "config": cfg}))
+    args = argparse.Namespace(work=str(tmp_path), render_workers=1)
+    data.render("bank", out, 50, 0, args)
+    assert calls == []                       # the same set, complete: reused
+    data.render("bank", out, 60, 0, args)    # another count: the renderer decides (and says why it cannot)
+    assert len(calls) == 1 and calls[0][calls[0].index("--count") + 1] == "60"
