@@ -42,8 +42,10 @@ BENCH_CIFAR10 ?= --steps 400 --batch-size 128 --rdskd-pretrain 200
 setup:
 	bash scripts/setup.sh
 
-RENDER := $(RUN) shaderkd render --bank $(BANK) --out $(OUT) --count $(COUNT) --size $(SIZE) \
-	  --supersample $(SUPERSAMPLE) --seed $(SEED) --shard-size $(SHARD_SIZE) --workers $(WORKERS)
+# $(call render,OUT,COUNT,SEED): a set from BANK with the size and shard settings above
+render = $(RUN) shaderkd render --bank $(BANK) --out $(1) --count $(2) --size $(SIZE) \
+	  --supersample $(SUPERSAMPLE) --seed $(3) --shard-size $(SHARD_SIZE) --workers $(WORKERS)
+RENDER := $(call render,$(OUT),$(COUNT),$(SEED))
 
 # OUT may be a URL (https://..., file://...) for make distill: the set is then streamed through the
 # shard cache, and there is nothing to render.
@@ -55,8 +57,7 @@ $(OUT)/manifest.json:
 endif
 
 # the pool (rendered only for the default OUT; another OUT is its own pool) and the curated set (CURATE=1)
-POOL_RENDER := $(RUN) shaderkd render --bank $(BANK) --out $(POOL_OUT) --count $(POOL) --size $(SIZE) \
-	  --supersample $(SUPERSAMPLE) --seed $(POOL_SEED) --shard-size $(SHARD_SIZE) --workers $(WORKERS)
+POOL_RENDER = $(call render,$(POOL_OUT),$(POOL),$(POOL_SEED))
 ifeq ($(OUT_IS_URL),)
 ifneq ($(POOL_OUT),$(OUT))
 $(POOL_OUT)/manifest.json:

@@ -54,10 +54,15 @@ def _one(job: tuple[str, int, int, argparse.Namespace]) -> dict:
     return row
 
 
-def run_all(args) -> list[dict]:
-    # the cheapest runs first, so a stopped bench has whole columns of the table
-    jobs = [(m, n, s, args) for n in sorted(args.budgets) for s in args.seeds for m in args.methods
+def plan(args) -> list[tuple[str, int, int]]:
+    """(method, budget, seed) of every run, the cheapest first (a stopped bench has whole columns of the
+    table), without the budgets `--limit` leaves out."""
+    return [(m, n, s) for n in sorted(args.budgets) for s in args.seeds for m in args.methods
             if n <= args.limit.get(m, n)]
+
+
+def run_all(args) -> list[dict]:
+    jobs = [(m, n, s, args) for m, n, s in plan(args)]
     if args.jobs <= 1:
         return [_one(j) for j in jobs]
     with ProcessPoolExecutor(args.jobs, mp_context=get_context("spawn")) as pool:
@@ -77,11 +82,6 @@ def summarise(rows: list[dict]) -> list[dict]:
                         "teacher": rs[0]["teacher_test_top1"],
                         "wall_s": statistics.fmean(r["wall_s"] for r in rs)})
     return out
-
-
-def s_key(summary: list[dict], method: str) -> str:
-    """The method key of a table row's label."""
-    return next(s["method_key"] for s in summary if s["method"] == method)
 
 
 def parse_limit(text: str) -> tuple[str, int]:
@@ -104,14 +104,15 @@ def write_table(rows: list[dict], summary: list[dict], args, path: Path) -> None
              f"ratio to the teacher ({teacher:.4f}). Budget: student updates x batch size, the same for "
              f"every method.", "",
              f"| method | {head} |", "|---|" + "---|" * len(budgets)]
-    for method in dict.fromkeys(s["method"] for s in summary):
+    for key in dict.fromkeys(s["method_key"] for s in summary):
         cells = []
         for n in budgets:
-            s = next((x for x in summary if x["method"] == method and x["steps"] == n), None)
+            s = next((x for x in summary if x["method_key"] == key and x["steps"] == n), None)
             seeds = "" if s is None or s["seeds"] == len(args.seeds) else f", {s['seeds']} seed(s)"
-            cells.append(("not run" if n > args.limit.get(s_key(summary, method), n) else "-") if s is None else
+            cells.append(("not run" if n > args.limit.get(key, n) else "-") if s is None else
                          f"{s['mean']:.4f} ± {s['std']:.4f} ({s['mean'] / teacher:.2f}), {s['wall_s']:.0f} s{seeds}")
-        lines.append(f"| {method} | " + " | ".join(cells) + " |")
+        label = next(s["method"] for s in summary if s["method_key"] == key)
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
     limits = ", ".join(f"{quality.LABELS[m].format(data=task['data'])} up to {n:,} updates" for m, n in args.limit.items())
     lines += ["", *([f"Not run (`--limit`, for time): beyond {limits}.", ""] if limits else []),
               "Wall time: one run's training, mean over seeds, with "

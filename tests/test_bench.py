@@ -73,7 +73,7 @@ import budget  # noqa: E402  (bench/budget.py)
 def test_budget_limit_skips_runs_and_says_so(tmp_path):
     args = argparse.Namespace(task="cifar10", budgets=[600, 2400], seeds=[0, 1], methods=["shader", "dfad"],
                               limit=dict([budget.parse_limit("dfad=600")]), batch_size=128, jobs=2, threads=1)
-    jobs = [(m, n) for n in args.budgets for s in args.seeds for m in args.methods if n <= args.limit.get(m, n)]
+    jobs = [(m, n) for m, n, _ in budget.plan(args)]
     assert ("dfad", 2400) not in jobs and ("shader", 2400) in jobs
     row = dict(teacher_test_top1=0.9, batch_size=128, wall_s=1.0)
     runs = [("shader", 600, 0), ("shader", 600, 1), ("dfad", 600, 0), ("dfad", 600, 1), ("shader", 2400, 0)]
