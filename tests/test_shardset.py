@@ -59,6 +59,22 @@ def test_holdout_split_and_shape(shard_set):
         shard_set.split(5)
 
 
+@pytest.mark.parametrize("count, held_out", [(102, 22), (109, 29)])
+def test_a_short_last_shard_is_held_out_with_the_one_before(tmp_path, count, held_out):
+    # 102 = 5 x 20 + 2: agreement on two images alone moves in steps of 50%; 9 of 20 is still under half
+    s = ShardSet(write_random_set(tmp_path / "set", count=count, shard_size=20, size=4))
+    train, held = s.split(1)
+    assert held.num_samples == held_out and train.num_samples + held.num_samples == count
+    assert held.load()[0].tolist() == list(range(count - held_out, count))
+
+
+def test_a_last_shard_of_half_a_shard_or_more_is_held_out_alone(tmp_path):
+    s = ShardSet(write_random_set(tmp_path / "set", count=90, shard_size=20, size=4))
+    assert [part.num_samples for part in s.split(1)] == [80, 10]
+    two = ShardSet(write_random_set(tmp_path / "two", count=21, shard_size=20, size=4))
+    assert [part.num_samples for part in two.split(1)] == [20, 1]    # nothing to merge with: the split stays
+
+
 @pytest.mark.parametrize("cache_mb", [0, 64])
 def test_epochs_replay_from_seed_and_skip(shard_set, cache_mb):
     s1 = BatchStream(shard_set, batch_size=16, seed=3, cache_max_mb=cache_mb, shuffle_buffer=30)

@@ -34,7 +34,8 @@ class RecipeError(ValueError):
 @dataclass
 class DataConfig:
     shards: str = "{repo}/shards/default"   # the shard set distilled on
-    holdout_shards: int = 1         # last shards held out: teacher-student agreement, best selection
+    holdout_shards: int = 1         # last shards held out: teacher-student agreement, best selection (a last
+                                    # shard under half the size of the first counts with the one before it)
     holdout_images: int = 2000      # at most this many held-out images are scored
     batch_size: int = 256
     cache_max_mb: float = 2048      # a set up to this size stays on the device after the first pass

@@ -103,12 +103,17 @@ class ShardSet:
         self._shape: tuple[int, int, int] | None = None
 
     def split(self, holdout_shards: int) -> tuple["ShardSet", "ShardSet"]:
-        """(train, held out): the last `holdout_shards` shards are held out."""
+        """(train, held out): the last `holdout_shards` shards are held out. A last shard holding less
+        than half of the first (the remainder of a count that is not a multiple of the shard size, e.g. a
+        curated set's 8 images) is held out together with the shard before it: agreement on a handful of
+        images moves in steps of 1/8 and would choose the best checkpoint by noise."""
         if not 0 < holdout_shards < len(self.shards):
             raise ShardFormatError(f"{self.location}: cannot hold out {holdout_shards} of {len(self.shards)} "
                                    f"shards; render a set with more shards (smaller --shard-size) or change "
                                    f"data.holdout_shards")
         cut = len(self.shards) - holdout_shards
+        if 2 * self.shards[-1]["count"] < self.shards[0]["count"] and cut > 1:
+            cut -= 1
         return (ShardSet(self.location, self.shards[:cut], self.manifest, self.source, self.name),
                 ShardSet(self.location, self.shards[cut:], self.manifest, self.source, self.name))
 
