@@ -1,7 +1,8 @@
 """The shader method (Frank & Davis): shader shards -> batched augmentation -> a share of the batch
 replaced by adversarial images (boundary pairs or KL-discrepancy samples) -> KL(teacher/T || student/T) T^2.
 
-The last `data.holdout_shards` shards are held out: agreement with the teacher on them chooses
+The last `data.holdout_shards` shards are held out (a short last shard with the one before it,
+train.shardset.ShardSet.split): agreement with the teacher on them chooses
 the best checkpoint when no real validation data is named.
 """
 from __future__ import annotations
