@@ -100,7 +100,8 @@ def write_table(rows: list[dict], summary: list[dict], args, path: Path) -> None
     head = " | ".join(f"{n:,} x {args.batch_size}" for n in budgets)
     lines = [f"# Accuracy against budget on {task['data']}: {task['title']}", "",
              f"Final {task['split']} top-1 ({task['n']} images, never used for choosing) of the student after "
-             f"the last update, mean ± sample std over seeds {', '.join(map(str, args.seeds))}; in brackets the "
+             f"the last update, " + (f"mean ± sample std over seeds {', '.join(map(str, args.seeds))}" if len(args.seeds) > 1
+             else f"seed {args.seeds[0]} (one seed: no spread)") + "; in brackets the "
              f"ratio to the teacher ({teacher:.4f}). Budget: student updates x batch size, the same for "
              f"every method.", "",
              f"| method | {head} |", "|---|" + "---|" * len(budgets)]
@@ -109,8 +110,9 @@ def write_table(rows: list[dict], summary: list[dict], args, path: Path) -> None
         for n in budgets:
             s = next((x for x in summary if x["method_key"] == key and x["steps"] == n), None)
             seeds = "" if s is None or s["seeds"] == len(args.seeds) else f", {s['seeds']} seed(s)"
+            spread = f" ± {s['std']:.4f}" if s is not None and s["seeds"] > 1 else ""   # no spread from one seed
             cells.append(("not run" if n > args.limit.get(key, n) else "-") if s is None else
-                         f"{s['mean']:.4f} ± {s['std']:.4f} ({s['mean'] / teacher:.2f}), {s['wall_s']:.0f} s{seeds}")
+                         f"{s['mean']:.4f}{spread} ({s['mean'] / teacher:.2f}), {s['wall_s']:.0f} s{seeds}")
         label = next(s["method"] for s in summary if s["method_key"] == key)
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     limits = ", ".join(f"{quality.LABELS[m].format(data=task['data'])} up to {n:,} updates" for m, n in args.limit.items())

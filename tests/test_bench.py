@@ -85,6 +85,7 @@ def test_budget_limit_skips_runs_and_says_so(tmp_path):
     assert dfad.endswith("| not run |") and "--limit dfad=600" in text and "DFAD up to 600 updates" in text
     shader = next(line for line in text.splitlines() if line.startswith("| shader"))
     assert shader.endswith("1 seed(s) |")   # fewer seeds than asked are said
+    assert shader.split("|")[2].count("±") == 1 and "±" not in shader.split("|")[3]   # no spread from one seed
     with pytest.raises(argparse.ArgumentTypeError, match="METHOD=UPDATES"):
         budget.parse_limit("gan=3")
 
