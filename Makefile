@@ -123,7 +123,7 @@ bench-data:
 
 # make bench-budget: CIFAR-10 accuracy against budget (shader, real-image KD, DFAD); hours on a CPU,
 # resumable: run it again after an interruption
-BENCH_BUDGET ?= --task cifar10 --budgets 600 2400 9600 --seeds 0
+BENCH_BUDGET ?= --task cifar10 --budgets 600 2400 9600 38400 --seeds 0 --limit dfad=9600
 bench-budget: $(SHARDS_DEP)
 	$(RUN) python bench/budget.py $(BENCH_BUDGET)
 

@@ -9,6 +9,7 @@ an ordinary `shaderkd distill` run made exactly as `bench/quality.py` makes its 
 scoring split monitored but never chosen on). A finished run is reused and an interrupted one resumes
 exactly (the trainer's resume), so the whole bench can be stopped and started again at any time and
 loses at most one checkpoint interval per run (an evaluation interval, at most 1,000 updates).
+`--table-only` runs nothing and writes the table and plot of the runs finished so far.
 
     .venv/bin/python bench/budget.py [--task cifar10] [--budgets 600 2400 9600] [--seeds 0] [--jobs 2]
 
@@ -49,8 +50,9 @@ def run_args(args, steps: int) -> argparse.Namespace:
 def _one(job: tuple[str, int, int, argparse.Namespace]) -> dict:
     method, steps, seed, args = job
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
-    row = quality.run_one(method, seed, run_args(args, steps))
-    row["method_key"] = method
+    row = quality.run_one(method, seed, run_args(args, steps), run=not args.table_only)
+    if row is not None:
+        row["method_key"] = method
     return row
 
 
@@ -62,11 +64,14 @@ def plan(args) -> list[tuple[str, int, int]]:
 
 
 def run_all(args) -> list[dict]:
+    """The rows of the plan's runs, running what is missing (with `--table-only`: the finished ones)."""
     jobs = [(m, n, s, args) for m, n, s in plan(args)]
-    if args.jobs <= 1:
-        return [_one(j) for j in jobs]
-    with ProcessPoolExecutor(args.jobs, mp_context=get_context("spawn")) as pool:
-        return list(pool.map(_one, jobs))
+    if args.jobs <= 1 or args.table_only:
+        rows = [_one(j) for j in jobs]
+    else:
+        with ProcessPoolExecutor(args.jobs, mp_context=get_context("spawn")) as pool:
+            rows = list(pool.map(_one, jobs))
+    return [r for r in rows if r is not None]
 
 
 def summarise(rows: list[dict]) -> list[dict]:
@@ -96,7 +101,7 @@ def parse_limit(text: str) -> tuple[str, int]:
 def write_table(rows: list[dict], summary: list[dict], args, path: Path) -> None:
     task = quality.TASKS[args.task]
     teacher = rows[0]["teacher_test_top1"]
-    budgets = sorted({s["steps"] for s in summary})
+    budgets = sorted(set(args.budgets))
     head = " | ".join(f"{n:,} x {args.batch_size}" for n in budgets)
     lines = [f"# Accuracy against budget on {task['data']}: {task['title']}", "",
              f"Final {task['split']} top-1 ({task['n']} images, never used for choosing) of the student after "
@@ -115,10 +120,16 @@ def write_table(rows: list[dict], summary: list[dict], args, path: Path) -> None
                          f"{s['mean']:.4f}{spread} ({s['mean'] / teacher:.2f}), {s['wall_s']:.0f} s{seeds}")
         label = next(s["method"] for s in summary if s["method_key"] == key)
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
-    limits = ", ".join(f"{quality.LABELS[m].format(data=task['data'])} up to {n:,} updates" for m, n in args.limit.items())
-    lines += ["", *([f"Not run (`--limit`, for time): beyond {limits}.", ""] if limits else []),
-              "Wall time: one run's training, mean over seeds, with "
-              f"{args.jobs} run(s) at a time on this machine (loading and final scoring not counted).", "",
+    limits = ", ".join(f"{quality.LABELS[m].format(data=task['data'])} only up to {n:,} updates" for m, n in args.limit.items())
+    done = {(r["method_key"], r["steps"], r["seed"]) for r in rows}
+    unfinished = [f"{quality.LABELS[m].format(data=task['data'])} {n:,} seed {s}" for m, n, s in plan(args)
+                  if (m, n, s) not in done]
+    lines += ["", *([f"`--limit` (for time): {limits}; \"not run\" beyond.", ""] if limits else []),
+              *([f"Not finished when this table was written (`--table-only`): {'; '.join(unfinished)}.", ""]
+                if unfinished else []),
+              "Wall time: one run's training, mean over seeds (loading and final scoring not counted), as long as "
+              "it took with what shared the CPU while it ran" + ("" if args.table_only else
+                                                                  f" ({args.jobs} run(s) at a time)") + ".", "",
               f"Machine: {cpu_model()}, {os.cpu_count()} cores, torch {torch.__version__}, "
               f"{args.threads or 'default'} torch thread(s) per run.", "",
               "Command: `" + " ".join(["python bench/budget.py", f"--task {args.task}", "--budgets",
@@ -159,6 +170,9 @@ def main(argv=None) -> None:
     p.add_argument("--limit", type=parse_limit, action="append", default=[], metavar="METHOD=UPDATES",
                    help="run METHOD only at budgets up to UPDATES (repeatable; e.g. dfad=9600: DFAD's step costs "
                         "about 5 times the shader method's)")
+    p.add_argument("--table-only", action="store_true",
+                   help="run nothing: the table and plot of the runs that have finished (a bench still running, or "
+                        "one stopped for the day); a missing run is '-', fewer seeds than asked are said")
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads per run (0: torch's default)")
     p.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1), help="runs at a time")
     p.add_argument("--shards", default="{repo}/shards/default", help="shader set (`make shards` renders it)")
@@ -170,6 +184,8 @@ def main(argv=None) -> None:
         p.error(f"--budgets: every budget needs at least --evals ({args.evals}) updates")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     rows = run_all(args)
+    if not rows:
+        sys.exit(f"bench/budget.py: no finished run under {args.out} for this plan; run it without --table-only")
     summary = summarise(rows)
     results = Path(args.results)
     results.mkdir(parents=True, exist_ok=True)

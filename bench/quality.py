@@ -80,14 +80,17 @@ def overrides_for(method: str, args) -> list[str]:
     return sets
 
 
-def run_one(method: str, seed: int, args, tag: str = "") -> dict:
+def run_one(method: str, seed: int, args, tag: str = "", run: bool = True) -> dict | None:
     """One (method, seed) run at the budget of `args`, in `<args.out>/<recipe><tag>-n<steps>-b<batch>-s<seed>`
-    (`tag` names a variant, e.g. the shard set of bench/data.py)."""
+    (`tag` names a variant, e.g. the shard set of bench/data.py). `run=False`: the row of the run only if it
+    has finished with this configuration, else None; nothing is run or moved."""
     name = recipe_name(args.task, method)
     label = LABELS[method].format(data=TASKS[args.task]["data"])
     out = Path(args.out) / f"{name}{tag}-n{args.steps}-b{args.batch_size}-s{seed}"
     recipe = load_recipe(name, overrides_for(method, args) + [f"seed={seed}"])
     same = (out / "config.json").is_file() and to_dict(load_run_recipe(out)) == to_dict(recipe)
+    if not run and not (same and (out / "report.json").is_file()):
+        return None
     if (out / "config.json").is_file() and not same:   # made with an older recipe: keep it aside, run afresh
         k = 1
         while out.with_name(f"{out.name}.stale{k}").exists():

@@ -72,22 +72,42 @@ import budget  # noqa: E402  (bench/budget.py)
 
 def test_budget_limit_skips_runs_and_says_so(tmp_path):
     args = argparse.Namespace(task="cifar10", budgets=[600, 2400], seeds=[0, 1], methods=["shader", "dfad"],
-                              limit=dict([budget.parse_limit("dfad=600")]), batch_size=128, jobs=2, threads=1)
+                              limit=dict([budget.parse_limit("dfad=600")]), batch_size=128, jobs=2, threads=1,
+                              table_only=False)
     jobs = [(m, n) for m, n, _ in budget.plan(args)]
     assert ("dfad", 2400) not in jobs and ("shader", 2400) in jobs
     row = dict(teacher_test_top1=0.9, batch_size=128, wall_s=1.0)
     runs = [("shader", 600, 0), ("shader", 600, 1), ("dfad", 600, 0), ("dfad", 600, 1), ("shader", 2400, 0)]
-    rows = [dict(row, method_key=m, method=budget.quality.LABELS[m], steps=n, final_test_top1=0.5 + 0.01 * s)
+    rows = [dict(row, method_key=m, method=budget.quality.LABELS[m], steps=n, seed=s, final_test_top1=0.5 + 0.01 * s)
             for m, n, s in runs]
     budget.write_table(rows, budget.summarise(rows), args, tmp_path / "t.md")
     text = (tmp_path / "t.md").read_text()
     dfad = next(line for line in text.splitlines() if line.startswith("| DFAD"))
-    assert dfad.endswith("| not run |") and "--limit dfad=600" in text and "DFAD up to 600 updates" in text
+    assert dfad.endswith("| not run |") and "--limit dfad=600" in text and "DFAD only up to 600 updates" in text
     shader = next(line for line in text.splitlines() if line.startswith("| shader"))
     assert shader.endswith("1 seed(s) |")   # fewer seeds than asked are said
     assert shader.split("|")[2].count("±") == 1 and "±" not in shader.split("|")[3]   # no spread from one seed
+    assert "Not finished when this table was written (`--table-only`): shader (ours) 2,400 seed 1." in text
     with pytest.raises(argparse.ArgumentTypeError, match="METHOD=UPDATES"):
         budget.parse_limit("gan=3")
+
+
+def test_budget_table_only_runs_nothing_and_keeps_the_finished_runs(tmp_path, monkeypatch):
+    args = argparse.Namespace(task="cifar10", budgets=[600, 2400], seeds=[0], methods=["shader", "dfad"], limit={},
+                              batch_size=128, jobs=2, threads=1, evals=4, shards="unused", out=str(tmp_path / "runs"),
+                              table_only=True)
+    # an unfinished run (no report.json) is left exactly as it is: not run, not moved aside
+    unfinished = budget.quality.run_one("shader", 0, budget.run_args(args, 600), run=False)
+    assert unfinished is None and not (tmp_path / "runs").exists()
+    calls = []
+
+    def fake(method, seed, run_args, run=True):
+        calls.append((method, run_args.steps, run))
+        return dict(method=method, steps=run_args.steps, seed=seed) if method == "shader" else None
+    monkeypatch.setattr(budget.quality, "run_one", fake)
+    rows = budget.run_all(args)
+    assert [(r["method_key"], r["steps"]) for r in rows] == [("shader", 600), ("shader", 2400)]
+    assert len(calls) == 4 and not any(run for *_, run in calls)
 
 
 def test_data_reuses_a_set_only_when_it_is_the_one_asked_for(tmp_path, monkeypatch):
